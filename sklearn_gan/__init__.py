@@ -1,0 +1,36 @@
+"""sklearn_gan: generative adversarial nets as scikit-learn estimators.
+
+The estimator, :class:`GANSampler`, trains a generator and a discriminator as
+in Goodfellow et al. (2014) and is scored by the paper's Parzen-window
+log-likelihood, so that it fits in pipelines, grid searches and joblib files
+like any scikit-learn model.
+"""
+
+from ._exceptions import DivergenceError, DivergenceWarning, ModeCollapseWarning
+from ._gan import GANSampler
+from ._networks import Maxout, MaxoutDiscriminator, MLPGenerator
+from ._parzen import (
+    ParzenScore,
+    default_bandwidths,
+    parzen_log_likelihood,
+    parzen_score,
+    select_bandwidth,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DivergenceError",
+    "DivergenceWarning",
+    "GANSampler",
+    "MLPGenerator",
+    "Maxout",
+    "MaxoutDiscriminator",
+    "ModeCollapseWarning",
+    "ParzenScore",
+    "__version__",
+    "default_bandwidths",
+    "parzen_log_likelihood",
+    "parzen_score",
+    "select_bandwidth",
+]
