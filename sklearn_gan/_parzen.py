@@ -168,7 +168,7 @@ def parzen_score(X, centers, bandwidth, **kwargs):
     >>> rng = np.random.default_rng(0)
     >>> result = parzen_score(rng.normal(size=(100, 2)), rng.normal(size=(500, 2)), 0.5)
     >>> round(result.mean, 2), round(result.std_error, 2)
-    (-3.04, 0.12)
+    (-2.82, 0.07)
     """
     log_density = parzen_log_likelihood(X, centers, bandwidth, **kwargs)
     return _summarise(log_density, bandwidth)
@@ -262,7 +262,7 @@ def select_bandwidth(
     >>> centers, X_valid = rng.normal(size=(1000, 2)), rng.normal(size=(200, 2))
     >>> best = select_bandwidth(X_valid, centers, bandwidths=[0.05, 0.2, 0.5, 2.0])
     >>> float(best)
-    0.2
+    0.5
     """
     X_valid, centers = _check_pair(X_valid, centers)
     if bandwidths is None:
