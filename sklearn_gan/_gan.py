@@ -1,11 +1,13 @@
 """GANSampler: the 2014 generative adversarial nets as a scikit-learn estimator."""
 
 import difflib
+import functools
 import inspect
 import math
 import numbers
 import warnings
 from contextlib import contextmanager
+from types import MappingProxyType
 
 import numpy as np
 import torch
@@ -242,6 +244,11 @@ class GANSampler(DensityMixin, NeuralNet):
     True
     """
 
+    # Unfitted state, shadowed by instance attributes once fit has run.
+    history_ = None
+    initialized_ = False
+    virtual_params_ = MappingProxyType({})
+
     def __init__(
         self,
         *,
@@ -272,9 +279,8 @@ class GANSampler(DensityMixin, NeuralNet):
         random_state=None,
         **kwargs,
     ):
-        _check_routed_kwargs(type(self), kwargs)
         super().__init__(
-            module=generator,
+            module=None,
             criterion=nn.BCEWithLogitsLoss,
             max_epochs=max_epochs,
             batch_size=batch_size,
@@ -304,6 +310,11 @@ class GANSampler(DensityMixin, NeuralNet):
         self.on_divergence = on_divergence
         self.mixed_precision = mixed_precision
         self.random_state = random_state
+        # skorch's constructor also sets its fitted state; scikit-learn's
+        # contract wants nothing but parameters after __init__, so that state
+        # falls back to the class defaults below until fit sets it.
+        for name in ("history_", "initialized_", "virtual_params_"):
+            object.__delattr__(self, name)
 
     # ------------------------------------------------------------------
     # scikit-learn's estimator contract
@@ -311,12 +322,16 @@ class GANSampler(DensityMixin, NeuralNet):
 
     @classmethod
     def _own_param_names(cls):
-        signature = inspect.signature(cls.__init__)
-        return [
-            name
-            for name, parameter in signature.parameters.items()
-            if name != "self" and parameter.kind != parameter.VAR_KEYWORD
-        ]
+        return list(_constructor_parameters(cls))
+
+    def __setattr__(self, name, value):
+        # A network passed as a parameter is a setting, not a trained module:
+        # keep skorch from registering it as one (it registers any module
+        # assigned outside its initialisers' bookkeeping).
+        if name in _constructor_parameters(type(self)):
+            object.__setattr__(self, name, value)
+        else:
+            super().__setattr__(name, value)
 
     def _get_param_names(self):
         # skorch treats every attribute as a parameter; only the constructor's
@@ -342,11 +357,15 @@ class GANSampler(DensityMixin, NeuralNet):
         self : GANSampler
             This estimator.
         """
-        _check_routed_kwargs(
-            type(self),
-            {k: v for k, v in params.items() if k not in self._own_param_names()},
-        )
-        with self._concrete_device():
+        if self.initialized_:
+            # Changed network settings rebuild the networks on the device now.
+            with self._concrete_device():
+                super().set_params(**params)
+        else:
+            # skorch builds the callbacks as soon as ``callbacks`` is set; an
+            # unfitted estimator only records it, as scikit-learn expects.
+            if "callbacks" in params:
+                self.callbacks = params.pop("callbacks")
             super().set_params(**params)
         for name, optimizer_name in (
             ("lr_g", "optimizer_generator_"),
@@ -357,6 +376,26 @@ class GANSampler(DensityMixin, NeuralNet):
                 for group in optimizer.param_groups:
                     group["lr"] = params[name]
         return self
+
+    @property
+    def predict(self):
+        """Not available: a GAN has no targets to predict.
+
+        Use :meth:`sample` to draw rows and :meth:`score_samples` to rate them.
+        """
+        raise AttributeError(
+            "GANSampler has no predict: it is a density model. Use sample(n) to "
+            "draw rows or score_samples(X) to rate them."
+        )
+
+    @property
+    def predict_proba(self):
+        """Not available: use ``discriminator_`` directly for D(x)."""
+        raise AttributeError(
+            "GANSampler has no predict_proba. D(x) is "
+            "torch.sigmoid(gan.discriminator_(x)) on scaled rows; use "
+            "score_samples(X) to rate rows."
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -386,7 +425,7 @@ class GANSampler(DensityMixin, NeuralNet):
     def _default_callbacks(self):
         return [
             ("epoch_timer", EpochTimer()),
-            ("progress_bar", _TrainingProgressBar() if self.verbose >= 2 else None),
+            ("progress_bar", _TrainingProgressBar() if _verbosity(self) >= 2 else None),
             ("print_log", PrintLog()),
         ]
 
@@ -505,9 +544,9 @@ class GANSampler(DensityMixin, NeuralNet):
         X = self._validate_input(X, reset=not continuing)
         if X.shape[0] < 2:
             raise ValueError(
-                f"GANSampler needs at least 2 rows, got {X.shape[0]}: one or more "
-                "to train on and one held out to choose the Parzen bandwidth. "
-                "Pass more rows."
+                f"GANSampler needs at least 2 samples, got {X.shape[0]} "
+                f"sample{'s' if X.shape[0] != 1 else ''}: one or more to train on "
+                "and one held out to choose the Parzen bandwidth. Pass more rows."
             )
 
         seeds = self._fit_seeds(continuing)
@@ -844,6 +883,7 @@ class GANSampler(DensityMixin, NeuralNet):
     # ------------------------------------------------------------------
 
     def _check_hyperparameters(self):
+        _check_routed_kwargs(type(self), self._params_to_validate)
         for name, (is_valid, expected) in _PARAMETER_RULES.items():
             value = getattr(self, name)
             if not is_valid(value):
@@ -1064,19 +1104,34 @@ class _TrainingProgressBar(ProgressBar):
         return self._get_batches_per_epoch_phase(net, dataset_train, True)
 
 
-def _check_routed_kwargs(cls, kwargs):
-    """Reject misspelt constructor arguments at once, with a suggestion."""
+def _check_routed_kwargs(cls, names):
+    """Reject misspelt constructor arguments, suggesting the closest name."""
     known = cls._own_param_names()
-    for key in kwargs:
+    for key in sorted(names):
         if "__" in key:
             continue
         close = difflib.get_close_matches(key, known, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
-        raise TypeError(
+        raise ValueError(
             f"GANSampler got an unexpected keyword argument '{key}'.{hint} Routed "
             "settings take a prefix and two underscores, as in "
             "generator__hidden_units or optimizer_discriminator__weight_decay."
         )
+
+
+@functools.cache
+def _constructor_parameters(cls):
+    signature = inspect.signature(cls.__init__)
+    return tuple(
+        name
+        for name, parameter in signature.parameters.items()
+        if name != "self" and parameter.kind != parameter.VAR_KEYWORD
+    )
+
+
+def _verbosity(estimator):
+    verbose = estimator.verbose
+    return verbose if isinstance(verbose, numbers.Real) else 0
 
 
 def _build_module(module, params):
