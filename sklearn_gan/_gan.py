@@ -40,6 +40,10 @@ _SAMPLE_BLOCK_ROWS = 16384
 # generator is reported as collapsed.
 _COLLAPSE_SPREAD_RATIO = 0.1
 
+# Adam's moment decays used unless routed: the DCGAN recipe (Radford et al.).
+_GAN_ADAM_BETAS = (0.5, 0.999)
+_ADAM_FAMILY = (torch.optim.Adam, torch.optim.AdamW)
+
 _GENERATOR_LOSSES = ("non_saturating", "minimax")
 _NOISE_PRIORS = ("uniform", "normal")
 _SCALINGS = ("standard", "minmax", None)
@@ -128,7 +132,10 @@ class GANSampler(DensityMixin, NeuralNet):
         (``optimizer_generator__lr`` takes precedence over ``lr_g``).
     optimizer_generator, optimizer_discriminator : type, default=torch.optim.Adam
         Optimizer classes; their other arguments are routed, for example
-        ``optimizer_generator__betas=(0.5, 0.999)``.
+        ``optimizer_generator__weight_decay=1e-5``. Adam and AdamW get
+        ``betas=(0.5, 0.999)`` unless ``betas`` is routed, the usual setting
+        for GANs since Radford et al. (2016); Adam's default 0.9 makes the
+        game oscillate more.
     max_epochs : int, default=100
         Passes over the training rows (each pass feeds every row to D once).
     batch_size : int, default=64
@@ -479,10 +486,17 @@ class GANSampler(DensityMixin, NeuralNet):
         return self
 
     def _build_optimizer(self, prefix, module, lr):
+        optimizer = getattr(self, prefix)
+        routed = self.get_params_for(prefix)
         args, kwargs = self.get_params_for_optimizer(prefix, module.named_parameters())
-        if "lr" not in self.get_params_for(prefix):
+        if "lr" not in routed:
             kwargs["lr"] = lr
-        return getattr(self, prefix)(*args, **kwargs)
+        is_adam = isinstance(optimizer, type) and issubclass(optimizer, _ADAM_FAMILY)
+        if "betas" not in routed and is_adam:
+            # Adam's default first-moment decay of 0.9 makes the adversarial
+            # game oscillate; 0.5 is the usual choice for GANs.
+            kwargs["betas"] = _GAN_ADAM_BETAS
+        return optimizer(*args, **kwargs)
 
     # ------------------------------------------------------------------
     # Fitting

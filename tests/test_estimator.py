@@ -308,3 +308,11 @@ def test_grid_search_without_y_picks_the_best_parzen_score(X):
     assert len(scores) == 4 and np.all(np.isfinite(scores))
     assert search.best_index_ == int(np.argmax(scores))
     assert search.best_estimator_.sample(3).shape == (3, 3)
+
+
+def test_adam_uses_gan_betas_unless_routed(X):
+    gan = small_gan(max_epochs=0).fit(X)
+    assert gan.optimizer_generator_.param_groups[0]["betas"] == (0.5, 0.999)
+    assert gan.optimizer_discriminator_.param_groups[0]["betas"] == (0.5, 0.999)
+    routed = small_gan(max_epochs=0, optimizer_generator__betas=(0.9, 0.99)).fit(X)
+    assert routed.optimizer_generator_.param_groups[0]["betas"] == (0.9, 0.99)
