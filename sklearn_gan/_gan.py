@@ -1086,10 +1086,11 @@ def _build_module(module, params):
 
 
 def _make_scaler(scaling):
+    # The networks need arrays, whatever transform_output the user set.
     if scaling == "standard":
-        return StandardScaler()
+        return StandardScaler().set_output(transform="default")
     if scaling == "minmax":
-        return MinMaxScaler()
+        return MinMaxScaler().set_output(transform="default")
     return None
 
 
