@@ -439,6 +439,28 @@ class GANSampler(DensityMixin, NeuralNet):
         )
         return self
 
+    def load_params(self, checkpoint=None, **kwargs):
+        """Load state saved by ``save_params`` or a checkpoint callback.
+
+        As :meth:`skorch.NeuralNet.load_params`, with this estimator's parts
+        named after their attributes: ``f_generator``, ``f_discriminator``,
+        ``f_optimizer_generator``, ``f_optimizer_discriminator``. The
+        estimator must be fitted first, since the data set the networks'
+        sizes.
+
+        Parameters
+        ----------
+        checkpoint : skorch.callbacks.Checkpoint or None, default=None
+            Load the files of this checkpoint's last save, history included.
+        **kwargs
+            ``f_<part>`` file names or file objects, ``f_history`` and
+            ``use_safetensors``, as in skorch.
+        """
+        # skorch maps the loaded tensors to ``self.device``, which must name
+        # a device.
+        with self._concrete_device():
+            return super().load_params(checkpoint=checkpoint, **kwargs)
+
     def _build_optimizer(self, prefix, module, lr):
         args, kwargs = self.get_params_for_optimizer(prefix, module.named_parameters())
         if "lr" not in self.get_params_for(prefix):
