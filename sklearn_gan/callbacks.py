@@ -54,7 +54,8 @@ class ParzenScoring(Callback):
     every : int, default=1
         Score at epochs ``every``, ``2 * every``, ... The epochs in between
         record NaN, so that every row of the history has the same keys and the
-        epoch table stays aligned.
+        epoch table stays aligned. A generator whose rows are not all finite
+        scores ``-inf``.
     n_samples : int, default=1000
         Generator rows that serve as Parzen-window centres. Fewer than the
         estimator's ``n_parzen_samples`` keeps the check cheap; the value is
@@ -152,6 +153,11 @@ class ParzenScoring(Callback):
 
         X_valid = np.asarray(dataset_valid, dtype=np.float64)
         centers = net.sample(self.n_samples, random_state=self.random_state)
+        if not np.all(np.isfinite(centers)):
+            # Finite weights can still overflow to inf or NaN in the output.
+            net.history.record(self.name, -math.inf)
+            net.history.record(f"{self.name}_best", False)
+            return
         with warnings.catch_warnings():
             # A bandwidth at the edge of the grid is common early in training;
             # warning at every check would drown the epoch table.

@@ -173,6 +173,20 @@ def test_parzen_scoring_needs_validation_rows(X):
         scoring.on_epoch_end(gan, dataset_train=X, dataset_valid=None)
 
 
+def test_parzen_scoring_rates_non_finite_samples_minus_infinity(X):
+    scoring = ParzenScoring(n_samples=50)
+    gan = small_gan(max_epochs=1, scaling=None, callbacks=[scoring]).fit(X)
+    best_before = scoring.best_score_
+    with torch.no_grad():
+        gan.generator_.output.bias.fill_(math.inf)
+
+    scoring.on_epoch_end(gan, dataset_train=X, dataset_valid=X[:20])
+
+    assert gan.history_[-1, "valid_parzen"] == -math.inf
+    assert gan.history_[-1, "valid_parzen_best"] is False
+    assert scoring.best_score_ == best_before
+
+
 def test_parzen_scoring_keeps_the_best_score_across_warm_starts(X):
     scoring = ParzenScoring(n_samples=200)
     gan = small_gan(max_epochs=2, warm_start=True, callbacks=[scoring]).fit(X)
