@@ -16,6 +16,7 @@ from ._parzen import (
     parzen_score,
     select_bandwidth,
 )
+from ._pipeline import sample_from_pipeline
 
 __version__ = "0.1.0"
 
@@ -32,5 +33,6 @@ __all__ = [
     "default_bandwidths",
     "parzen_log_likelihood",
     "parzen_score",
+    "sample_from_pipeline",
     "select_bandwidth",
 ]

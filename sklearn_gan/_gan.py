@@ -485,6 +485,28 @@ class GANSampler(DensityMixin, NeuralNet):
         )
         return self
 
+    def load_params(self, checkpoint=None, **kwargs):
+        """Load state saved by ``save_params`` or a checkpoint callback.
+
+        As :meth:`skorch.NeuralNet.load_params`, with this estimator's parts
+        named after their attributes: ``f_generator``, ``f_discriminator``,
+        ``f_optimizer_generator``, ``f_optimizer_discriminator``. The
+        estimator must be fitted first, since the data set the networks'
+        sizes.
+
+        Parameters
+        ----------
+        checkpoint : skorch.callbacks.Checkpoint or None, default=None
+            Load the files of this checkpoint's last save, history included.
+        **kwargs
+            ``f_<part>`` file names or file objects, ``f_history`` and
+            ``use_safetensors``, as in skorch.
+        """
+        # skorch maps the loaded tensors to ``self.device``, which must name
+        # a device.
+        with self._concrete_device():
+            return super().load_params(checkpoint=checkpoint, **kwargs)
+
     def _build_optimizer(self, prefix, module, lr):
         optimizer = getattr(self, prefix)
         routed = self.get_params_for(prefix)
@@ -1155,10 +1177,11 @@ def _build_module(module, params):
 
 
 def _make_scaler(scaling):
+    # The networks need arrays, whatever transform_output the user set.
     if scaling == "standard":
-        return StandardScaler()
+        return StandardScaler().set_output(transform="default")
     if scaling == "minmax":
-        return MinMaxScaler()
+        return MinMaxScaler().set_output(transform="default")
     return None
 
 
