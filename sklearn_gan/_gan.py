@@ -36,9 +36,38 @@ __all__ = ["GANSampler"]
 # Rows drawn per forward pass by ``sample``; bounds the memory of large draws.
 _SAMPLE_BLOCK_ROWS = 16384
 
-# The generated rows' spread, relative to the held-out data's, under which the
-# generator is reported as collapsed.
+# The generator is reported as collapsed when its rows' spread is under this
+# share of the held-out data's and under this share of its spread when the
+# fit started; the latter is measured on this many generated rows.
 _COLLAPSE_SPREAD_RATIO = 0.1
+_COLLAPSE_SHRINK_RATIO = 0.5
+_SPREAD_SAMPLE_ROWS = 2000
+
+# Remedies appended to scikit-learn's input errors, found by a phrase of the
+# error's message.
+_INPUT_REMEDIES = (
+    (
+        "while dim <= 2 is required",
+        "Reshape X to one row per sample, for example X.reshape(len(X), -1) "
+        "for images.",
+    ),
+    (
+        "feature names should match",
+        "Pass the columns seen in fit, in the same order, for example "
+        "X[estimator.feature_names_in_].",
+    ),
+    ("0 sample(s)", "Pass an X with at least one row."),
+    ("0 feature(s)", "Pass an X with at least one column."),
+    (
+        "contains infinity",
+        "Replace or drop the infinite values first, for example keep "
+        "X[np.isfinite(X).all(axis=1)].",
+    ),
+)
+
+# Largest absolute value of X, with scaling=None, above which fit warns that
+# the networks see unscaled data.
+_UNSCALED_WARNING_LIMIT = 1e4
 
 # Adam's moment decays used unless routed: the DCGAN recipe (Radford et al.).
 _GAN_ADAM_BETAS = (0.5, 0.999)
@@ -221,7 +250,10 @@ class GANSampler(DensityMixin, NeuralNet):
 
     Notes
     -----
-    An epoch feeds every training row to D once, in shuffled minibatches.
+    An epoch feeds every training row to D once, in shuffled minibatches; a
+    last minibatch of a single row joins the one before it, since batch
+    normalisation cannot train on one row. ``fit`` therefore needs at least
+    two training rows besides the held-out ones.
     After every ``k`` of them, G takes one step on a minibatch of noise; when
     an epoch ends with fewer than ``k`` D steps pending, G takes its step
     then, so that both players move in every epoch.
@@ -578,18 +610,13 @@ class GANSampler(DensityMixin, NeuralNet):
     def _fit(self, X, continuing):
         self._check_hyperparameters()
         X = self._validate_input(X, reset=not continuing)
-        if X.shape[0] < 2:
-            raise ValueError(
-                f"GANSampler needs at least 2 samples, got {X.shape[0]} "
-                f"sample{'s' if X.shape[0] != 1 else ''}: one or more to train on "
-                "and one held out to choose the Parzen bandwidth. Pass more rows."
-            )
+        n_valid = _check_enough_rows(len(X), self.validation_fraction)
+        if self.scaling is None:
+            _warn_if_unscaled(X)
 
         seeds = self._fit_seeds(continuing)
         X_train, X_valid = train_test_split(
-            X,
-            test_size=max(1, int(round(self.validation_fraction * len(X)))),
-            random_state=seeds["split"],
+            X, test_size=n_valid, random_state=seeds["split"]
         )
 
         with _forked_torch_rng(seeds["torch"]):
@@ -599,6 +626,7 @@ class GANSampler(DensityMixin, NeuralNet):
                     self.scaler_.fit(X_train)
                 self.initialize()
             self.parzen_seed_ = seeds["parzen"]
+            start_spread = self._generated_spread()
 
             divergence = None
             self.notify("on_train_begin", X=X_train, y=None)
@@ -611,7 +639,7 @@ class GANSampler(DensityMixin, NeuralNet):
                 divergence = error
             self.notify("on_train_end", X=X_train, y=None)
 
-            self._finish_fit(X_valid)
+            self._finish_fit(X_valid, start_spread)
 
         if divergence is not None:
             if self.on_divergence == "raise":
@@ -664,17 +692,17 @@ class GANSampler(DensityMixin, NeuralNet):
         snapshot = self._snapshot_state()
         self._set_training(True)
         order = torch.randperm(len(data), device=data.device)
-        batch_starts = range(0, len(data), self.batch_size)
+        bounds = _batch_bounds(len(data), self.batch_size)
         discriminator_stats, generator_losses, generator_batches = [], [], []
 
-        for index, start in enumerate(batch_starts):
-            batch = data[order[start : start + self.batch_size]]
+        for index, (start, stop) in enumerate(bounds):
+            batch = data[order[start:stop]]
             self.notify("on_batch_begin", batch=batch, training=True)
             step = self.train_step_discriminator(batch)
             discriminator_stats.append(
                 torch.stack([step["loss_d"], step["d_real"], step["d_fake"]])
             )
-            last_batch = index == len(batch_starts) - 1
+            last_batch = index == len(bounds) - 1
             if (index + 1) % self.k == 0 or last_batch:
                 step.update(self.train_step_generator(len(batch)))
                 generator_losses.append(step["loss_g"])
@@ -938,7 +966,7 @@ class GANSampler(DensityMixin, NeuralNet):
             non_numeric = [
                 str(name)
                 for name, dtype in zip(X.columns, X.dtypes, strict=True)
-                if dtype.kind not in "biuf"
+                if dtype.kind not in "biufc"
             ]
             if non_numeric:
                 raise ValueError(
@@ -952,6 +980,16 @@ class GANSampler(DensityMixin, NeuralNet):
             )
         except ValueError as error:
             message = str(error)
+            if message.startswith("Complex data not supported"):
+                # scikit-learn's message goes on to print the whole array.
+                raise ValueError(
+                    "Complex data not supported: GANSampler needs real numbers. "
+                    "Pass the real and imaginary parts as separate columns, for "
+                    "example np.column_stack([X.real, X.imag])."
+                ) from error
+            for phrase, remedy in _INPUT_REMEDIES:
+                if phrase in message:
+                    raise ValueError(f"{message} {remedy}") from error
             if "could not convert" in message or "dtype='numeric'" in message:
                 raise ValueError(
                     f"{message}. GANSampler needs numeric data: encode text or "
@@ -1017,6 +1055,16 @@ class GANSampler(DensityMixin, NeuralNet):
             self.generator_.train(was_training)
         if self.scaler_ is not None and n_samples:
             rows = self.scaler_.inverse_transform(rows)
+        # Finite weights can still overflow float32 in a forward pass; never
+        # hand such rows on as if they were samples.
+        n_bad = int(np.count_nonzero(~np.isfinite(rows).all(axis=1)))
+        if n_bad:
+            raise DivergenceError(
+                f"The generator returned NaN or infinite values in {n_bad} of "
+                f"{n_samples} rows: its weights have grown too large for float32. "
+                "Fit again with smaller learning rates (lr_g, lr_d), and keep "
+                "scaling='standard' for data with large values."
+            )
         return rows
 
     def _record_epoch(self, discriminator_stats, generator_losses, generator_batches):
@@ -1086,7 +1134,7 @@ class GANSampler(DensityMixin, NeuralNet):
             batch=batch,
         )
 
-    def _finish_fit(self, X_valid):
+    def _finish_fit(self, X_valid, start_spread):
         centers = self.parzen_centers()
         with warnings.catch_warnings():
             # The fit-time choice warns through validation_score_ below.
@@ -1108,26 +1156,46 @@ class GANSampler(DensityMixin, NeuralNet):
             ),
             self.bandwidth_,
         )
-        self._warn_if_collapsed(centers, X_valid)
+        self._warn_if_collapsed(np.std(centers, axis=0), start_spread, X_valid)
         if self.verbose:
             print(
                 f"Parzen log-likelihood of {len(X_valid)} held-out rows: "
                 f"{self.validation_score_}"
             )
 
-    def _warn_if_collapsed(self, centers, X_valid):
+    def _generated_spread(self):
+        """Standard deviation of each column of generated rows, in X units."""
+        n_rows = min(self.n_parzen_samples, _SPREAD_SAMPLE_ROWS)
+        return np.std(self._generate(n_rows, self.parzen_seed_), axis=0)
+
+    def _warn_if_collapsed(self, spread, start_spread, X_valid):
         data_spread = np.std(X_valid, axis=0)
         varying = data_spread > 0
         if len(X_valid) < 2 or not varying.any():
             return
-        ratio = float(np.mean(np.std(centers, axis=0)[varying] / data_spread[varying]))
+        ratio = float(np.mean(spread[varying] / data_spread[varying]))
+        start_ratio = float(np.mean(start_spread[varying] / data_spread[varying]))
         self.spread_ratio_ = ratio
-        if ratio < _COLLAPSE_SPREAD_RATIO:
+        # An untrained generator's rows are packed tightly too (PyTorch's
+        # default initialisation spreads them about a tenth as much as
+        # standardised data, small uniform weights far less), so a short fit
+        # must not be taken for a collapse: only a spread that is small and
+        # has shrunk during this fit is reported.
+        collapsed = ratio < _COLLAPSE_SPREAD_RATIO and (
+            ratio <= _COLLAPSE_SHRINK_RATIO * start_ratio
+        )
+        if collapsed:
+            remedy = (
+                "Try a smaller lr_g, a larger k, more epochs, or "
+                "generator_loss='non_saturating'."
+                if self.generator_loss == "minimax"
+                else "Try a smaller lr_g, a larger k or more epochs."
+            )
             warnings.warn(
                 f"The generated rows spread {1 / max(ratio, 1e-12):.0f} times less "
-                "than the held-out rows: the generator may have collapsed onto a "
-                "few points. Try more epochs, a smaller lr_g, a larger k, or "
-                "generator_loss='non_saturating'.",
+                "than the held-out rows, and no more than half as much as when "
+                "this fit started: the generator may have collapsed onto a few "
+                f"points. {remedy}",
                 ModeCollapseWarning,
                 stacklevel=4,
             )
@@ -1137,7 +1205,7 @@ class _TrainingProgressBar(ProgressBar):
     """skorch's progress bar, counting only the training batches of an epoch."""
 
     def _get_batches_per_epoch(self, net, dataset_train, dataset_valid):
-        return self._get_batches_per_epoch_phase(net, dataset_train, True)
+        return len(_batch_bounds(len(dataset_train), net.batch_size))
 
 
 def _check_routed_kwargs(cls, names):
@@ -1168,6 +1236,52 @@ def _constructor_parameters(cls):
 def _verbosity(estimator):
     verbose = estimator.verbose
     return verbose if isinstance(verbose, numbers.Real) else 0
+
+
+def _check_enough_rows(n_rows, validation_fraction):
+    """Rows to hold out, after checking that at least 2 are left to train on.
+
+    A minibatch of one row cannot train networks with batch normalisation,
+    and the Parzen bandwidth needs at least one held-out row.
+    """
+    n_valid = max(1, int(round(validation_fraction * n_rows)))
+    n_train = n_rows - n_valid
+    if n_train < 2:
+        raise ValueError(
+            "GANSampler needs at least 2 rows to train on and 1 held out to "
+            f"choose the Parzen bandwidth; X has {n_rows} row(s), of which "
+            f"validation_fraction={validation_fraction} holds out {n_valid}, "
+            f"leaving {max(n_train, 0)} to train on. Pass more rows, or lower "
+            "validation_fraction."
+        )
+    return n_valid
+
+
+def _warn_if_unscaled(X):
+    # Values far from 1 make the networks' first steps huge or tiny; the
+    # standard scaling makes any offset and scale harmless.
+    largest = float(np.max(np.abs(X)))
+    if largest > _UNSCALED_WARNING_LIMIT:
+        warnings.warn(
+            f"X has values up to {largest:.3g} and scaling=None, so the networks "
+            "see them unscaled: training is likely to be slow, to stall or to "
+            "diverge. Keep scaling='standard' (the default) or put a "
+            "StandardScaler in front of GANSampler.",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
+def _batch_bounds(n_rows, batch_size):
+    """``(start, stop)`` of each minibatch of an epoch over ``n_rows`` rows.
+
+    A trailing batch of a single row joins the batch before it: batch
+    normalisation cannot train on one row, and one row gives a noisy step.
+    """
+    starts = list(range(0, n_rows, batch_size))
+    if len(starts) > 1 and n_rows - starts[-1] == 1:
+        starts.pop()
+    return list(zip(starts, starts[1:] + [n_rows], strict=True))
 
 
 def _build_module(module, params):
