@@ -228,6 +228,12 @@ class GANSampler(DensityMixin, NeuralNet):
         Their optimizers, with their state (kept for ``warm_start``).
     scaler_ : StandardScaler, MinMaxScaler or None
         The transformer between the units of ``X`` and the networks' space.
+    sample_seed_ : int
+        Seed, drawn at fit time, of the stream that :meth:`sample` draws
+        from when it is given no ``random_state``.
+    n_sample_calls_ : int
+        Calls of :meth:`sample` without a ``random_state`` since the fit;
+        the position in that stream.
     bandwidth_ : float
         Parzen bandwidth chosen on the held-out rows, in the units of ``X``.
     validation_score_ : ParzenScore
@@ -626,6 +632,8 @@ class GANSampler(DensityMixin, NeuralNet):
                     self.scaler_.fit(X_train)
                 self.initialize()
             self.parzen_seed_ = seeds["parzen"]
+            self.sample_seed_ = seeds["sample"]
+            self.n_sample_calls_ = 0
             start_spread = self._generated_spread()
 
             divergence = None
@@ -857,6 +865,11 @@ class GANSampler(DensityMixin, NeuralNet):
             columns.
         random_state : int, RandomState instance or None, default=None
             Seeds the noise. An int gives bit-identical rows on the CPU.
+            ``None`` draws from the estimator's own stream, seeded at fit
+            time from its ``random_state``: after a fit with an int
+            ``random_state`` the first call returns the same rows every
+            time, and each later call new ones. The global random states
+            are left untouched either way.
 
         Returns
         -------
@@ -881,7 +894,14 @@ class GANSampler(DensityMixin, NeuralNet):
             raise ValueError(
                 f"n_samples must be a non-negative integer, got {n_samples}."
             )
-        return self._generate(int(n_samples), _draw_seed(random_state))
+        if random_state is None:
+            check_is_fitted(self, ["sample_seed_", "n_sample_calls_"])
+            sequence = np.random.SeedSequence([self.sample_seed_, self.n_sample_calls_])
+            seed = int(sequence.generate_state(1, np.uint64)[0] >> 1)
+            self.n_sample_calls_ += 1
+        else:
+            seed = _draw_seed(random_state)
+        return self._generate(int(n_samples), seed)
 
     def score_samples(self, X):
         """Parzen-window log-density of each row of ``X``, in nats.
@@ -1009,8 +1029,13 @@ class GANSampler(DensityMixin, NeuralNet):
         # fit's; the epoch count makes its seeds differ.
         epochs_done = len(self.history_) if continuing else 0
         sequence = np.random.SeedSequence([base, epochs_done])
-        split, torch_seed, parzen = sequence.generate_state(3)
-        return {"split": int(split), "torch": int(torch_seed), "parzen": int(parzen)}
+        split, torch_seed, parzen, sample = sequence.generate_state(4)
+        return {
+            "split": int(split),
+            "torch": int(torch_seed),
+            "parzen": int(parzen),
+            "sample": int(sample),
+        }
 
     def _training_device(self):
         return _resolve_device(self.device)
