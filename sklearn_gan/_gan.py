@@ -1300,11 +1300,12 @@ def _warn_if_unscaled(X):
 def _batch_bounds(n_rows, batch_size):
     """``(start, stop)`` of each minibatch of an epoch over ``n_rows`` rows.
 
-    A trailing batch of a single row joins the batch before it: batch
-    normalisation cannot train on one row, and one row gives a noisy step.
+    With ``batch_size > 1``, a trailing batch of a single row joins the batch
+    before it: batch normalisation cannot train on one row, and one row gives
+    a noisy step.
     """
     starts = list(range(0, n_rows, batch_size))
-    if len(starts) > 1 and n_rows - starts[-1] == 1:
+    if batch_size > 1 and len(starts) > 1 and n_rows - starts[-1] == 1:
         starts.pop()
     return list(zip(starts, starts[1:] + [n_rows], strict=True))
 
