@@ -38,10 +38,12 @@ _SAMPLE_BLOCK_ROWS = 16384
 
 # The generator is reported as collapsed when its rows' spread is under this
 # share of the held-out data's and under this share of its spread when the
-# fit started; the latter is measured on this many generated rows.
+# fit started (measured on this many generated rows), or when it is so small
+# that the rows are one point, rounding aside.
 _COLLAPSE_SPREAD_RATIO = 0.1
 _COLLAPSE_SHRINK_RATIO = 0.5
 _SPREAD_SAMPLE_ROWS = 2000
+_COLLAPSE_POINT_RATIO = 1e-6
 
 # Remedies appended to scikit-learn's input errors, found by a phrase of the
 # error's message.
@@ -1078,8 +1080,6 @@ class GANSampler(DensityMixin, NeuralNet):
                     rows[start : start + size] = block.float().cpu().numpy()
         finally:
             self.generator_.train(was_training)
-        if self.scaler_ is not None and n_samples:
-            rows = self.scaler_.inverse_transform(rows)
         # Finite weights can still overflow float32 in a forward pass; never
         # hand such rows on as if they were samples.
         n_bad = int(np.count_nonzero(~np.isfinite(rows).all(axis=1)))
@@ -1090,6 +1090,8 @@ class GANSampler(DensityMixin, NeuralNet):
                 "Fit again with smaller learning rates (lr_g, lr_d), and keep "
                 "scaling='standard' for data with large values."
             )
+        if self.scaler_ is not None and n_samples:
+            rows = self.scaler_.inverse_transform(rows)
         return rows
 
     def _record_epoch(self, discriminator_stats, generator_losses, generator_batches):
@@ -1206,8 +1208,9 @@ class GANSampler(DensityMixin, NeuralNet):
         # standardised data, small uniform weights far less), so a short fit
         # must not be taken for a collapse: only a spread that is small and
         # has shrunk during this fit is reported.
-        collapsed = ratio < _COLLAPSE_SPREAD_RATIO and (
-            ratio <= _COLLAPSE_SHRINK_RATIO * start_ratio
+        collapsed = ratio < _COLLAPSE_POINT_RATIO or (
+            ratio < _COLLAPSE_SPREAD_RATIO
+            and ratio <= _COLLAPSE_SHRINK_RATIO * start_ratio
         )
         if collapsed:
             remedy = (
@@ -1218,9 +1221,8 @@ class GANSampler(DensityMixin, NeuralNet):
             )
             warnings.warn(
                 f"The generated rows spread {1 / max(ratio, 1e-12):.0f} times less "
-                "than the held-out rows, and no more than half as much as when "
-                "this fit started: the generator may have collapsed onto a few "
-                f"points. {remedy}",
+                "than the held-out rows and have not spread out during this fit: "
+                f"the generator may have collapsed onto a few points. {remedy}",
                 ModeCollapseWarning,
                 stacklevel=4,
             )
