@@ -67,6 +67,10 @@ _INPUT_REMEDIES = (
     ),
 )
 
+# Largest absolute value of X accepted: squares of larger values overflow
+# float64.
+_LARGEST_SAFE_VALUE = 1e150
+
 # Largest absolute value of X, with scaling=None, above which fit warns that
 # the networks see unscaled data.
 _UNSCALED_WARNING_LIMIT = 1e4
@@ -620,7 +624,7 @@ class GANSampler(DensityMixin, NeuralNet):
         X = self._validate_input(X, reset=not continuing)
         n_valid = _check_enough_rows(len(X), self.validation_fraction)
         if self.scaling is None:
-            _warn_if_unscaled(X)
+            _check_unscaled(X)
 
         seeds = self._fit_seeds(continuing)
         X_train, X_valid = train_test_split(
@@ -997,7 +1001,7 @@ class GANSampler(DensityMixin, NeuralNet):
                     "OrdinalEncoder in a ColumnTransformer, or drop them."
                 )
         try:
-            return validate_data(
+            X = validate_data(
                 self, X, reset=reset, dtype=np.float64, ensure_min_features=1
             )
         except ValueError as error:
@@ -1024,6 +1028,16 @@ class GANSampler(DensityMixin, NeuralNet):
                     "columns."
                 ) from error
             raise
+
+        largest = float(np.max(np.abs(X))) if X.size else 0.0
+        if largest > _LARGEST_SAFE_VALUE:
+            raise ValueError(
+                f"X has values up to {largest:.3g}: the variances and squared "
+                f"distances of values beyond {_LARGEST_SAFE_VALUE:.0e} overflow "
+                "float64. Rescale X first, for example divide it by a power of "
+                "ten such as 1e100."
+            )
+        return X
 
     def _fit_seeds(self, continuing):
         base = _draw_seed(self.random_state)
@@ -1284,10 +1298,16 @@ def _check_enough_rows(n_rows, validation_fraction):
     return n_valid
 
 
-def _warn_if_unscaled(X):
+def _check_unscaled(X):
     # Values far from 1 make the networks' first steps huge or tiny; the
     # standard scaling makes any offset and scale harmless.
     largest = float(np.max(np.abs(X)))
+    if largest > float(np.finfo(np.float32).max):
+        raise ValueError(
+            f"X has values up to {largest:.3g}, beyond float32, in which the "
+            "networks compute; with scaling=None they would see infinities. Keep "
+            "scaling='standard' (the default) or rescale X first."
+        )
     if largest > _UNSCALED_WARNING_LIMIT:
         warnings.warn(
             f"X has values up to {largest:.3g} and scaling=None, so the networks "

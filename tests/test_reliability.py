@@ -216,6 +216,11 @@ BAD_INPUTS = {
         ValueError,
         "Complex data not supported",
     ),
+    "values whose squares overflow": (
+        lambda: normal_data() * 1e200,
+        ValueError,
+        "overflow float64.*Rescale X",
+    ),
     "sparse": (
         lambda: sparse.csr_matrix(normal_data()),
         TypeError,
@@ -232,6 +237,15 @@ def test_malformed_input_is_rejected_before_training(name):
         gan.fit(make())
     assert not hasattr(gan, "generator_")
     assert not hasattr(gan, "scaler_")
+
+
+def test_unscaled_values_beyond_float32_are_rejected():
+    gan = small_gan(scaling=None)
+    with pytest.raises(ValueError, match="beyond float32.*scaling='standard'"):
+        gan.fit(normal_data() * 1e39)
+    assert not hasattr(gan, "generator_")
+    # Scaled, the same values are fine.
+    assert np.isfinite(small_gan().fit(normal_data() * 1e39).sample(5)).all()
 
 
 @pytest.mark.parametrize(
