@@ -216,8 +216,9 @@ class GANSampler(DensityMixin, NeuralNet):
         and D(G(z)), seconds) and the validation score; 2 also shows a
         progress bar over each epoch's batches.
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, the hold-out split, the noise and
-        dropout. An int gives bit-identical results on the CPU; the global
+        Seeds weight initialisation, the hold-out split, the noise, dropout
+        and the rows of :meth:`sample` calls given no ``random_state`` of
+        their own. An int gives bit-identical results on the CPU; the global
         numpy and torch random states are left untouched either way.
     **kwargs
         Routed parameters: ``generator__*``, ``discriminator__*``,
@@ -578,7 +579,9 @@ class GANSampler(DensityMixin, NeuralNet):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training rows: a dense numeric array or DataFrame without missing
-            values. Booleans and integers are cast to floats.
+            values. Booleans and integers are cast to floats. At least two
+            rows must be left to train on besides the ``validation_fraction``
+            held out (at least 1 row), so 3 rows at the fewest.
         y : None
             Ignored; present for API consistency.
         **fit_params : dict
@@ -591,6 +594,12 @@ class GANSampler(DensityMixin, NeuralNet):
 
         Raises
         ------
+        ValueError
+            Before any training, for input that cannot be trained on: NaN or
+            infinite values, other than 2 dimensions, too few rows, no
+            columns, text or complex values; the message names the remedy.
+        TypeError
+            For sparse input.
         DivergenceError
             When ``on_divergence="raise"`` and training diverged; the
             estimator is fitted with the last finite weights all the same.
