@@ -1299,7 +1299,7 @@ def _check_enough_rows(n_rows, validation_fraction):
     if n_train < 2:
         raise ValueError(
             "GANSampler needs at least 2 rows to train on and 1 held out to "
-            f"choose the Parzen bandwidth; X has {n_rows} row(s), of which "
+            f"choose the Parzen bandwidth; X has {n_rows} sample(s), of which "
             f"validation_fraction={validation_fraction} holds out {n_valid}, "
             f"leaving {max(n_train, 0)} to train on. Pass more rows, or lower "
             "validation_fraction."
