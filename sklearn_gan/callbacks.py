@@ -29,6 +29,7 @@ import torch
 from skorch.callbacks import Callback, Checkpoint, EarlyStopping
 from skorch.utils import noop
 
+from ._exceptions import DivergenceError
 from ._parzen import DEFAULT_MEMORY_BUDGET, select_bandwidth
 
 __all__ = ["GANCheckpoint", "GANEarlyStopping", "ParzenScoring"]
@@ -152,9 +153,11 @@ class ParzenScoring(Callback):
             )
 
         X_valid = np.asarray(dataset_valid, dtype=np.float64)
-        centers = net.sample(self.n_samples, random_state=self.random_state)
-        if not np.all(np.isfinite(centers)):
-            # Finite weights can still overflow to inf or NaN in the output.
+        try:
+            centers = net.sample(self.n_samples, random_state=self.random_state)
+        except DivergenceError:
+            # Finite weights can still overflow to inf or NaN in the output,
+            # which sample refuses to return.
             net.history.record(self.name, -math.inf)
             net.history.record(f"{self.name}_best", False)
             return
