@@ -392,7 +392,8 @@ samples), {args.n_queries:,} queries (the first test images), bandwidth
 the paper's grid `logspace(-1, 0, 10)`. Every method ran in a child process of
 its own; "peak extra memory" is that process's peak resident size during the
 call (Linux's VmHWM, reset just before it through /proc/self/clear_refs) less
-its resident size just before it, with the data already loaded. A point is
+its resident size just before it, with the data already loaded (0 means that
+the call fitted in memory the process already held). A point is
 in disagreement when it differs from the exact float64 reference by more than
 {DISAGREEMENT_RTOL:g} relative (to max(|reference|, 1)).
 

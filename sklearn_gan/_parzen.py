@@ -144,7 +144,8 @@ def parzen_log_likelihood(
     ``bandwidth`` on every row of ``centers`` (for a GAN: rows drawn from the
     generator) and averages them. The computation is exact up to floating
     point rounding and never holds more than about ``memory_budget`` bytes of
-    intermediate values besides one centred copy of ``centers``.
+    intermediate values besides centred copies of ``centers`` (in float64,
+    and in float32 for screening).
 
     Parameters
     ----------
@@ -545,6 +546,7 @@ def _log_likelihood_grid(X, centers, bandwidths, *, memory_budget, dtype, device
                 # Too many terms count at this bandwidth for screening to
                 # pay; later blocks are likely alike.
                 screen = False
+                context.centers_float32 = context.center_norms_float32 = None
             block_sum, block_min, block_norms = _sum_over_centers(rows, context)
             log_sum[start:stop] = block_sum
             min_sq_dist[start:stop] = block_min
