@@ -189,7 +189,7 @@ class GANSampler(DensityMixin, NeuralNet):
         10,000).
     bandwidths : array-like or None, default=None
         Candidate Parzen bandwidths, in the units of ``X``. ``None`` uses
-        :func:`~sklearn_gan.default_bandwidths` of the generated rows.
+        :func:`~sklearn_gan.default_bandwidths` of the held-out rows.
     parzen_memory_budget : int, default=268435456
         Bytes that the Parzen computation's blocks may use.
     on_divergence : {"raise", "warn"}, default="raise"
