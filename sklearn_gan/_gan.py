@@ -12,6 +12,7 @@ from types import MappingProxyType
 import numpy as np
 import torch
 from scipy import sparse
+from scipy.special import expit
 from sklearn.base import DensityMixin
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
@@ -721,7 +722,7 @@ class GANSampler(DensityMixin, NeuralNet):
         # beyond the two training steps and one gather per batch.
         bounds = _batch_bounds(len(data), self.batch_size)
         n_batches, k = len(bounds), self.k
-        discriminator_stats = {"loss_d": [], "d_real": [], "d_fake": []}
+        discriminator_stats = {"loss_d": [], "logits_real": [], "logits_fake": []}
         generator_losses, generator_batches = [], []
 
         for index, (start, stop) in enumerate(bounds):
@@ -754,8 +755,11 @@ class GANSampler(DensityMixin, NeuralNet):
         Returns
         -------
         step : dict of torch.Tensor
-            ``loss_d``, ``d_real`` (mean D(x)) and ``d_fake`` (mean D(G(z))),
-            detached, on the device.
+            ``loss_d`` and D's logits for the real and the generated rows,
+            ``logits_real`` and ``logits_fake`` of shape ``(batch_size,)``,
+            detached, on the device. The epoch's ``d_real`` (mean D(x)) and
+            ``d_fake`` (mean D(G(z))) per batch are computed from them when
+            the epoch ends.
         """
         device = batch.device
         with torch.no_grad(), self._autocast(device):
@@ -775,10 +779,12 @@ class GANSampler(DensityMixin, NeuralNet):
             training=True,
         )
         self.optimizer_discriminator_.step()
+        # Keeping the logits costs no device work; their sigmoid means would
+        # cost four small operations per batch.
         return {
             "loss_d": loss_d.detach(),
-            "d_real": torch.sigmoid(logits_real.detach()).mean(),
-            "d_fake": torch.sigmoid(logits_fake.detach()).mean(),
+            "logits_real": logits_real.detach(),
+            "logits_fake": logits_fake.detach(),
         }
 
     def train_step_generator(self, n_rows, device=None):
@@ -1139,15 +1145,21 @@ class GANSampler(DensityMixin, NeuralNet):
         return rows
 
     def _record_epoch(self, discriminator_stats, generator_losses, generator_batches):
-        # One stack and one device-to-host copy per epoch, none per batch.
-        columns = [discriminator_stats[name] for name in ("loss_d", "d_real", "d_fake")]
-        n_batches = len(columns[0])
-        flat = torch.stack(
-            [value for column in columns for value in column] + generator_losses
-        )
+        # One concatenation and one device-to-host copy per epoch, none per
+        # batch; the per-batch means of D(x) and D(G(z)) are taken on the host.
+        losses_d = discriminator_stats["loss_d"]
+        n_batches = len(losses_d)
+        n_losses = n_batches + len(generator_losses)
+        logits = discriminator_stats["logits_real"] + discriminator_stats["logits_fake"]
+        flat = torch.cat([torch.stack(losses_d + generator_losses), *logits])
         values = flat.cpu().numpy().astype(np.float64)
-        stats = values[: 3 * n_batches].reshape(3, n_batches).T
-        losses_g = values[3 * n_batches :]
+        losses_g = values[n_batches:n_losses]
+        lengths = np.array([block.shape[0] for block in logits])
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        means = np.add.reduceat(expit(values[n_losses:]), starts) / lengths
+        stats = np.column_stack(
+            [values[:n_batches], means[:n_batches], means[n_batches:]]
+        )
 
         batches = self.history[-1]["batches"]
         for row, (loss_d, d_real, d_fake) in zip(batches, stats, strict=True):

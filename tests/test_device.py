@@ -57,6 +57,7 @@ class _Recorder(Callback):
         self.events_ = collections.Counter()
         self.gradient_names_ = []
         self.gradients_present_ = []
+        self.probabilities_ = []
         return self
 
     def on_batch_begin(self, net, batch=None, training=None, **kwargs):
@@ -65,6 +66,12 @@ class _Recorder(Callback):
     def on_batch_end(self, net, batch=None, training=None, **kwargs):
         self.events_["batch_end"] += 1
         self.events_.update(f"step:{name}" for name in kwargs)
+        self.probabilities_.append(
+            [
+                torch.sigmoid(kwargs[name]).mean().item()
+                for name in ("logits_real", "logits_fake")
+            ]
+        )
 
     def on_grad_computed(self, net, named_parameters, batch=None, **kwargs):
         self.events_["grad_computed"] += 1
@@ -255,6 +262,26 @@ def test_callbacks_see_every_batch_and_both_gradient_steps():
     assert seen.count(discriminator_names) == 2 * n_batches
     assert seen.count(generator_names) == 2 * n_generator_steps
     assert all(recorder.gradients_present_)
+
+
+def test_batch_means_of_d_are_those_of_the_logits_callbacks_see():
+    recorder = _Recorder()
+    n_rows, batch_size = 75, 16
+    gan = _make_gan(batch_size=batch_size, callbacks=[("recorder", recorder)])
+    gan.fit(_rows(n_rows))
+    rows = [row for epoch in gan.history_ for row in epoch["batches"]]
+    recorded = np.array([[row["d_real"], row["d_fake"]] for row in rows])
+
+    np.testing.assert_allclose(recorded, recorder.probabilities_, rtol=1e-6)
+    sizes = [row["train_batch_size"] for row in gan.history_[-1]["batches"]]
+    last_epoch = recorded[-len(sizes) :]
+    assert gan.history_[-1]["d_real"] == pytest.approx(
+        np.average(last_epoch[:, 0], weights=sizes)
+    )
+    assert gan.history_[-1]["d_fake"] == pytest.approx(
+        np.average(last_epoch[:, 1], weights=sizes)
+    )
+    assert np.all((recorded > 0) & (recorded < 1))
 
 
 def test_non_finite_weight_after_the_last_update_is_caught():
