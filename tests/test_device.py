@@ -83,17 +83,18 @@ class _Recorder(Callback):
 
 
 class _PoisonLastBatch(Callback):
-    """Makes one weight NaN after the last update of a given epoch."""
+    """Sets one weight to ``value`` after the last update of a given epoch."""
 
-    def __init__(self, epoch, n_batches):
+    def __init__(self, epoch, n_batches, value):
         self.epoch = epoch
         self.n_batches = n_batches
+        self.value = value
 
     def on_batch_end(self, net, **kwargs):
         last = len(net.history[-1]["batches"]) == self.n_batches
         if len(net.history) == self.epoch and last:
             with torch.no_grad():
-                net.generator_.output.weight[0, 0] = float("nan")
+                net.generator_.output.weight[0, 0] = self.value
 
 
 def _spy_training_tensor(monkeypatch):
@@ -284,10 +285,11 @@ def test_batch_means_of_d_are_those_of_the_logits_callbacks_see():
     assert np.all((recorded > 0) & (recorded < 1))
 
 
-def test_non_finite_weight_after_the_last_update_is_caught():
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_non_finite_weight_after_the_last_update_is_caught(value):
     n_rows, batch_size = 60, 16
     n_batches = math.ceil(_n_train(n_rows) / batch_size)
-    poison = _PoisonLastBatch(epoch=2, n_batches=n_batches)
+    poison = _PoisonLastBatch(epoch=2, n_batches=n_batches, value=value)
     gan = _make_gan(max_epochs=3, callbacks=[("poison", poison)])
 
     with pytest.raises(DivergenceError, match="epoch 2") as caught:
