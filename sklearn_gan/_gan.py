@@ -6,12 +6,13 @@ import inspect
 import math
 import numbers
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from types import MappingProxyType
 
 import numpy as np
 import torch
 from scipy import sparse
+from scipy.special import expit
 from sklearn.base import DensityMixin
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
@@ -19,6 +20,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PrintLog, ProgressBar
+from skorch.utils import TeeGenerator
 from torch import nn
 from torch.nn import functional as F
 
@@ -714,23 +716,27 @@ class GANSampler(DensityMixin, NeuralNet):
         """
         snapshot = self._snapshot_state()
         self._set_training(True)
-        order = torch.randperm(len(data), device=data.device)
+        device = data.device
+        order = torch.randperm(len(data), device=device)
+        # The bounds are plain ints: the loop itself issues no device work
+        # beyond the two training steps and one gather per batch.
         bounds = _batch_bounds(len(data), self.batch_size)
-        discriminator_stats, generator_losses, generator_batches = [], [], []
+        n_batches, k = len(bounds), self.k
+        discriminator_stats = {"loss_d": [], "logits_real": [], "logits_fake": []}
+        generator_losses, generator_batches = [], []
 
         for index, (start, stop) in enumerate(bounds):
+            size = stop - start
             batch = data[order[start:stop]]
             self.notify("on_batch_begin", batch=batch, training=True)
             step = self.train_step_discriminator(batch)
-            discriminator_stats.append(
-                torch.stack([step["loss_d"], step["d_real"], step["d_fake"]])
-            )
-            last_batch = index == len(bounds) - 1
-            if (index + 1) % self.k == 0 or last_batch:
-                step.update(self.train_step_generator(len(batch)))
+            for name, values in discriminator_stats.items():
+                values.append(step[name])
+            if (index + 1) % k == 0 or index == n_batches - 1:
+                step.update(self.train_step_generator(size, device=device))
                 generator_losses.append(step["loss_g"])
                 generator_batches.append(index)
-            self.history.record_batch("train_batch_size", len(batch))
+            self.history.record_batch("train_batch_size", size)
             self.notify("on_batch_end", batch=batch, training=True, **step)
 
         values = self._record_epoch(
@@ -749,48 +755,61 @@ class GANSampler(DensityMixin, NeuralNet):
         Returns
         -------
         step : dict of torch.Tensor
-            ``loss_d``, ``d_real`` (mean D(x)) and ``d_fake`` (mean D(G(z))),
-            detached, on the device.
+            ``loss_d`` and D's logits for the real and the generated rows,
+            ``logits_real`` and ``logits_fake`` of shape ``(batch_size,)``,
+            detached, on the device. The epoch's ``d_real`` (mean D(x)) and
+            ``d_fake`` (mean D(G(z))) per batch are computed from them when
+            the epoch ends.
         """
-        with torch.no_grad(), self._autocast():
-            fake = self.generator_(self.draw_noise(len(batch)))
-        with self._autocast():
+        device = batch.device
+        with torch.no_grad(), self._autocast(device):
+            fake = self.generator_(self.draw_noise(batch.shape[0], device=device))
+        with self._autocast(device):
             logits_real = self.discriminator_(batch).float()
             logits_fake = self.discriminator_(fake).float()
             loss_d = self.get_loss_discriminator(logits_real, logits_fake)
         self.optimizer_discriminator_.zero_grad(set_to_none=True)
         loss_d.backward()
+        # Lazy, as in skorch: the parameters are only listed for a callback
+        # that iterates over them.
         self.notify(
             "on_grad_computed",
-            named_parameters=list(self.discriminator_.named_parameters()),
+            named_parameters=TeeGenerator(self.discriminator_.named_parameters()),
             batch=batch,
             training=True,
         )
         self.optimizer_discriminator_.step()
+        # Keeping the logits costs no device work; their sigmoid means would
+        # cost four small operations per batch.
         return {
             "loss_d": loss_d.detach(),
-            "d_real": torch.sigmoid(logits_real.detach()).mean(),
-            "d_fake": torch.sigmoid(logits_fake.detach()).mean(),
+            "logits_real": logits_real.detach(),
+            "logits_fake": logits_fake.detach(),
         }
 
-    def train_step_generator(self, n_rows):
+    def train_step_generator(self, n_rows, device=None):
         """One update of G on ``n_rows`` noise vectors, with D held fixed.
 
         Parameters
         ----------
         n_rows : int
             Size of the noise minibatch.
+        device : torch.device or None, default=None
+            Device of the networks; ``None`` looks it up on ``generator_``.
 
         Returns
         -------
         step : dict of torch.Tensor
             ``loss_g``, detached, on the device.
         """
+        if device is None:
+            device = _module_device(self.generator_)
+        # D's weights need no gradient here: freezing them skips that work.
         self.discriminator_.requires_grad_(False)
         try:
-            with self._autocast():
+            with self._autocast(device):
                 logits_fake = self.discriminator_(
-                    self.generator_(self.draw_noise(n_rows))
+                    self.generator_(self.draw_noise(n_rows, device=device))
                 ).float()
                 loss_g = self.get_loss_generator(logits_fake)
             self.optimizer_generator_.zero_grad(set_to_none=True)
@@ -799,7 +818,7 @@ class GANSampler(DensityMixin, NeuralNet):
             self.discriminator_.requires_grad_(True)
         self.notify(
             "on_grad_computed",
-            named_parameters=list(self.generator_.named_parameters()),
+            named_parameters=TeeGenerator(self.generator_.named_parameters()),
             batch=None,
             training=True,
         )
@@ -842,7 +861,7 @@ class GANSampler(DensityMixin, NeuralNet):
             return -F.softplus(logits_fake).mean()
         return self.criterion_(logits_fake, torch.ones_like(logits_fake))
 
-    def draw_noise(self, n_rows, generator=None):
+    def draw_noise(self, n_rows, generator=None, device=None):
         """Draw ``n_rows`` noise vectors from the prior, on the device.
 
         Parameters
@@ -851,17 +870,22 @@ class GANSampler(DensityMixin, NeuralNet):
             Number of vectors.
         generator : torch.Generator or None, default=None
             Random generator to draw with; ``None`` uses torch's default one.
+        device : torch.device or None, default=None
+            Where to draw; ``None`` uses the device of ``generator_``.
 
         Returns
         -------
         noise : torch.Tensor of shape (n_rows, noise_dim)
         """
         shape = (n_rows, self.noise_dim)
-        device = _module_device(self.generator_)
+        if device is None:
+            device = _module_device(self.generator_)
         if self.noise == "normal":
             return torch.randn(shape, device=device, generator=generator)
-        uniform = torch.rand(shape, device=device, generator=generator)
-        return (2.0 * uniform - 1.0) * math.sqrt(3.0)
+        # One kernel, where rescaling torch.rand would take three.
+        bound = math.sqrt(3.0)
+        noise = torch.empty(shape, device=device)
+        return noise.uniform_(-bound, bound, generator=generator)
 
     # ------------------------------------------------------------------
     # Sampling and scoring
@@ -1075,19 +1099,21 @@ class GANSampler(DensityMixin, NeuralNet):
         finally:
             self.device = requested
 
-    def _autocast(self):
-        device_type = _module_device(self.generator_).type
+    def _autocast(self, device=None):
+        if not self.mixed_precision:
+            # A disabled autocast still costs a context switch per call.
+            return nullcontext()
+        if device is None:
+            device = _module_device(self.generator_)
         return torch.autocast(
-            device_type=device_type,
-            dtype=torch.bfloat16,
-            enabled=bool(self.mixed_precision),
+            device_type=torch.device(device).type, dtype=torch.bfloat16
         )
 
     def _to_training_tensor(self, X):
         scaled = X if self.scaler_ is None else self.scaler_.transform(X)
-        return torch.as_tensor(
-            scaled, dtype=torch.float32, device=_module_device(self.generator_)
-        )
+        # Cast on the host so that half the bytes cross to the device, once.
+        scaled = np.ascontiguousarray(scaled, dtype=np.float32)
+        return torch.as_tensor(scaled, device=_module_device(self.generator_))
 
     def _generate(self, n_samples, seed):
         device = _module_device(self.generator_)
@@ -1099,7 +1125,8 @@ class GANSampler(DensityMixin, NeuralNet):
             with torch.no_grad():
                 for start in range(0, n_samples, _SAMPLE_BLOCK_ROWS):
                     size = min(_SAMPLE_BLOCK_ROWS, n_samples - start)
-                    block = self.generator_(self.draw_noise(size, generator=random))
+                    noise = self.draw_noise(size, generator=random, device=device)
+                    block = self.generator_(noise)
                     rows[start : start + size] = block.float().cpu().numpy()
         finally:
             self.generator_.train(was_training)
@@ -1118,14 +1145,21 @@ class GANSampler(DensityMixin, NeuralNet):
         return rows
 
     def _record_epoch(self, discriminator_stats, generator_losses, generator_batches):
-        # One device-to-host copy per epoch instead of one per batch.
-        n_batches = len(discriminator_stats)
-        flat = torch.cat(
-            [torch.stack(discriminator_stats).flatten(), torch.stack(generator_losses)]
-        )
+        # One concatenation and one device-to-host copy per epoch, none per
+        # batch; the per-batch means of D(x) and D(G(z)) are taken on the host.
+        losses_d = discriminator_stats["loss_d"]
+        n_batches = len(losses_d)
+        n_losses = n_batches + len(generator_losses)
+        logits = discriminator_stats["logits_real"] + discriminator_stats["logits_fake"]
+        flat = torch.cat([torch.stack(losses_d + generator_losses), *logits])
         values = flat.cpu().numpy().astype(np.float64)
-        stats = values[: 3 * n_batches].reshape(n_batches, 3)
-        losses_g = values[3 * n_batches :]
+        losses_g = values[n_batches:n_losses]
+        lengths = np.array([block.shape[0] for block in logits])
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        means = np.add.reduceat(expit(values[n_losses:]), starts) / lengths
+        stats = np.column_stack(
+            [values[:n_batches], means[:n_batches], means[n_batches:]]
+        )
 
         batches = self.history[-1]["batches"]
         for row, (loss_d, d_real, d_fake) in zip(batches, stats, strict=True):
@@ -1157,13 +1191,23 @@ class GANSampler(DensityMixin, NeuralNet):
         }
 
     def _check_finite(self, values, snapshot):
-        weights_finite = all(
-            bool(torch.isfinite(parameter).all())
-            for module in (self.generator_, self.discriminator_)
-            for parameter in module.parameters()
-        )
-        if np.all(np.isfinite(values)) and weights_finite:
-            return
+        if np.all(np.isfinite(values)):
+            # A sum in float64 is finite exactly when all the float32 weights
+            # are (it cannot overflow); one host read covers every tensor.
+            parameters = [
+                parameter.detach()
+                for module in (self.generator_, self.discriminator_)
+                for parameter in module.parameters()
+            ]
+            if not parameters:
+                return
+            # MPS has no float64; there a float32 sum could overflow only for
+            # weights that have diverged anyway.
+            on_mps = parameters[0].device.type == "mps"
+            dtype = torch.float32 if on_mps else torch.float64
+            sums = torch.stack([parameter.sum(dtype=dtype) for parameter in parameters])
+            if bool(torch.isfinite(sums).all()):
+                return
         for name, state in snapshot.items():
             getattr(self, name).load_state_dict(state)
 
