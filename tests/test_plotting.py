@@ -27,7 +27,12 @@ def _close_figures():
 def fitted_gan():
     X = np.random.default_rng(0).normal(size=(120, 2))
     return GANSampler(
-        max_epochs=3, n_parzen_samples=200, verbose=0, random_state=0
+        max_epochs=3,
+        generator__hidden_units=(16,),
+        discriminator__hidden_units=(16,),
+        n_parzen_samples=200,
+        verbose=0,
+        random_state=0,
     ).fit(X)
 
 

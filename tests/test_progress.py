@@ -103,7 +103,9 @@ def test_grid_search_in_parallel_workers_runs_with_verbose_2(X, capfd):
     ).fit(X)
 
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
-    # Only the final refit runs here, in the main process, with its bar.
+    # Worker processes started during this test inherit the captured stderr,
+    # so a bar of theirs would show here; only the final refit, in this
+    # process, draws one.
     _, err = capfd.readouterr()
     assert err.count("epoch 1:   0%") == 1
 
