@@ -16,6 +16,8 @@ from ._parzen import (
     parzen_score,
     select_bandwidth,
 )
+from ._persistence import load_safe, save_safe
+from ._pipeline import sample_from_pipeline
 
 __version__ = "0.1.0"
 
@@ -30,7 +32,10 @@ __all__ = [
     "ParzenScore",
     "__version__",
     "default_bandwidths",
+    "load_safe",
     "parzen_log_likelihood",
     "parzen_score",
+    "sample_from_pipeline",
+    "save_safe",
     "select_bandwidth",
 ]

@@ -1,6 +1,7 @@
 """GANSampler: the 2014 generative adversarial nets as a scikit-learn estimator."""
 
 import difflib
+import functools
 import inspect
 import math
 import multiprocessing
@@ -8,6 +9,7 @@ import numbers
 import threading
 import warnings
 from contextlib import contextmanager
+from types import MappingProxyType
 
 import numpy as np
 import torch
@@ -37,9 +39,48 @@ __all__ = ["GANSampler"]
 # Rows drawn per forward pass by ``sample``; bounds the memory of large draws.
 _SAMPLE_BLOCK_ROWS = 16384
 
-# The generated rows' spread, relative to the held-out data's, under which the
-# generator is reported as collapsed.
+# The generator is reported as collapsed when its rows' spread is under this
+# share of the held-out data's and under this share of its spread when the
+# fit started (measured on this many generated rows), or when it is so small
+# that the rows are one point, rounding aside.
 _COLLAPSE_SPREAD_RATIO = 0.1
+_COLLAPSE_SHRINK_RATIO = 0.5
+_SPREAD_SAMPLE_ROWS = 2000
+_COLLAPSE_POINT_RATIO = 1e-6
+
+# Remedies appended to scikit-learn's input errors, found by a phrase of the
+# error's message.
+_INPUT_REMEDIES = (
+    (
+        "while dim <= 2 is required",
+        "Reshape X to one row per sample, for example X.reshape(len(X), -1) "
+        "for images.",
+    ),
+    (
+        "feature names should match",
+        "Pass the columns seen in fit, in the same order, for example "
+        "X[estimator.feature_names_in_].",
+    ),
+    ("0 sample(s)", "Pass an X with at least one row."),
+    ("0 feature(s)", "Pass an X with at least one column."),
+    (
+        "contains infinity",
+        "Replace or drop the infinite values first, for example keep "
+        "X[np.isfinite(X).all(axis=1)].",
+    ),
+)
+
+# Largest absolute value of X accepted: squares of larger values overflow
+# float64.
+_LARGEST_SAFE_VALUE = 1e150
+
+# Largest absolute value of X, with scaling=None, above which fit warns that
+# the networks see unscaled data.
+_UNSCALED_WARNING_LIMIT = 1e4
+
+# Adam's moment decays used unless routed: the DCGAN recipe (Radford et al.).
+_GAN_ADAM_BETAS = (0.5, 0.999)
+_ADAM_FAMILY = (torch.optim.Adam, torch.optim.AdamW)
 
 _GENERATOR_LOSSES = ("non_saturating", "minimax")
 _NOISE_PRIORS = ("uniform", "normal")
@@ -129,7 +170,10 @@ class GANSampler(DensityMixin, NeuralNet):
         (``optimizer_generator__lr`` takes precedence over ``lr_g``).
     optimizer_generator, optimizer_discriminator : type, default=torch.optim.Adam
         Optimizer classes; their other arguments are routed, for example
-        ``optimizer_generator__betas=(0.5, 0.999)``.
+        ``optimizer_generator__weight_decay=1e-5``. Adam and AdamW get
+        ``betas=(0.5, 0.999)`` unless ``betas`` is routed, the usual setting
+        for GANs since Radford et al. (2016); Adam's default 0.9 makes the
+        game oscillate more.
     max_epochs : int, default=100
         Passes over the training rows (each pass feeds every row to D once).
     batch_size : int, default=64
@@ -175,8 +219,9 @@ class GANSampler(DensityMixin, NeuralNet):
         and D(G(z)), seconds) and the validation score; 2 also shows a
         progress bar over each epoch's batches.
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, the hold-out split, the noise and
-        dropout. An int gives bit-identical results on the CPU; the global
+        Seeds weight initialisation, the hold-out split, the noise, dropout
+        and the rows of :meth:`sample` calls given no ``random_state`` of
+        their own. An int gives bit-identical results on the CPU; the global
         numpy and torch random states are left untouched either way.
     **kwargs
         Routed parameters: ``generator__*``, ``discriminator__*``,
@@ -193,6 +238,12 @@ class GANSampler(DensityMixin, NeuralNet):
         Their optimizers, with their state (kept for ``warm_start``).
     scaler_ : StandardScaler, MinMaxScaler or None
         The transformer between the units of ``X`` and the networks' space.
+    sample_seed_ : int
+        Seed, drawn at fit time, of the stream that :meth:`sample` draws
+        from when it is given no ``random_state``.
+    n_sample_calls_ : int
+        Calls of :meth:`sample` without a ``random_state`` since the fit;
+        the position in that stream.
     bandwidth_ : float
         Parzen bandwidth chosen on the held-out rows, in the units of ``X``.
     validation_score_ : ParzenScore
@@ -215,7 +266,10 @@ class GANSampler(DensityMixin, NeuralNet):
 
     Notes
     -----
-    An epoch feeds every training row to D once, in shuffled minibatches.
+    An epoch feeds every training row to D once, in shuffled minibatches; a
+    last minibatch of a single row joins the one before it, since batch
+    normalisation cannot train on one row. ``fit`` therefore needs at least
+    two training rows besides the held-out ones.
     After every ``k`` of them, G takes one step on a minibatch of noise; when
     an epoch ends with fewer than ``k`` D steps pending, G takes its step
     then, so that both players move in every epoch.
@@ -244,6 +298,11 @@ class GANSampler(DensityMixin, NeuralNet):
     >>> bool(np.isfinite(gan.score(X)))
     True
     """
+
+    # Unfitted state, shadowed by instance attributes once fit has run.
+    history_ = None
+    initialized_ = False
+    virtual_params_ = MappingProxyType({})
 
     def __init__(
         self,
@@ -275,9 +334,8 @@ class GANSampler(DensityMixin, NeuralNet):
         random_state=None,
         **kwargs,
     ):
-        _check_routed_kwargs(type(self), kwargs)
         super().__init__(
-            module=generator,
+            module=None,
             criterion=nn.BCEWithLogitsLoss,
             max_epochs=max_epochs,
             batch_size=batch_size,
@@ -307,6 +365,11 @@ class GANSampler(DensityMixin, NeuralNet):
         self.on_divergence = on_divergence
         self.mixed_precision = mixed_precision
         self.random_state = random_state
+        # skorch's constructor also sets its fitted state; scikit-learn's
+        # contract wants nothing but parameters after __init__, so that state
+        # falls back to the class defaults below until fit sets it.
+        for name in ("history_", "initialized_", "virtual_params_"):
+            object.__delattr__(self, name)
 
     # ------------------------------------------------------------------
     # scikit-learn's estimator contract
@@ -314,12 +377,16 @@ class GANSampler(DensityMixin, NeuralNet):
 
     @classmethod
     def _own_param_names(cls):
-        signature = inspect.signature(cls.__init__)
-        return [
-            name
-            for name, parameter in signature.parameters.items()
-            if name != "self" and parameter.kind != parameter.VAR_KEYWORD
-        ]
+        return list(_constructor_parameters(cls))
+
+    def __setattr__(self, name, value):
+        # A network passed as a parameter is a setting, not a trained module:
+        # keep skorch from registering it as one (it registers any module
+        # assigned outside its initialisers' bookkeeping).
+        if name in _constructor_parameters(type(self)):
+            object.__setattr__(self, name, value)
+        else:
+            super().__setattr__(name, value)
 
     def _get_param_names(self):
         # skorch treats every attribute as a parameter; only the constructor's
@@ -345,11 +412,15 @@ class GANSampler(DensityMixin, NeuralNet):
         self : GANSampler
             This estimator.
         """
-        _check_routed_kwargs(
-            type(self),
-            {k: v for k, v in params.items() if k not in self._own_param_names()},
-        )
-        with self._concrete_device():
+        if self.initialized_:
+            # Changed network settings rebuild the networks on the device now.
+            with self._concrete_device():
+                super().set_params(**params)
+        else:
+            # skorch builds the callbacks as soon as ``callbacks`` is set; an
+            # unfitted estimator only records it, as scikit-learn expects.
+            if "callbacks" in params:
+                self.callbacks = params.pop("callbacks")
             super().set_params(**params)
         for name, optimizer_name in (
             ("lr_g", "optimizer_generator_"),
@@ -360,6 +431,26 @@ class GANSampler(DensityMixin, NeuralNet):
                 for group in optimizer.param_groups:
                     group["lr"] = params[name]
         return self
+
+    @property
+    def predict(self):
+        """Not available: a GAN has no targets to predict.
+
+        Use :meth:`sample` to draw rows and :meth:`score_samples` to rate them.
+        """
+        raise AttributeError(
+            "GANSampler has no predict: it is a density model. Use sample(n) to "
+            "draw rows or score_samples(X) to rate them."
+        )
+
+    @property
+    def predict_proba(self):
+        """Not available: use ``discriminator_`` directly for D(x)."""
+        raise AttributeError(
+            "GANSampler has no predict_proba. D(x) is "
+            "torch.sigmoid(gan.discriminator_(x)) on scaled rows; use "
+            "score_samples(X) to rate rows."
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -389,7 +480,7 @@ class GANSampler(DensityMixin, NeuralNet):
     def _default_callbacks(self):
         return [
             ("epoch_timer", EpochTimer()),
-            ("progress_bar", _TrainingProgressBar() if self.verbose >= 2 else None),
+            ("progress_bar", _TrainingProgressBar() if _verbosity(self) >= 2 else None),
             ("print_log", PrintLog()),
         ]
 
@@ -442,11 +533,40 @@ class GANSampler(DensityMixin, NeuralNet):
         )
         return self
 
+    def load_params(self, checkpoint=None, **kwargs):
+        """Load state saved by ``save_params`` or a checkpoint callback.
+
+        As :meth:`skorch.NeuralNet.load_params`, with this estimator's parts
+        named after their attributes: ``f_generator``, ``f_discriminator``,
+        ``f_optimizer_generator``, ``f_optimizer_discriminator``. The
+        estimator must be fitted first, since the data set the networks'
+        sizes.
+
+        Parameters
+        ----------
+        checkpoint : skorch.callbacks.Checkpoint or None, default=None
+            Load the files of this checkpoint's last save, history included.
+        **kwargs
+            ``f_<part>`` file names or file objects, ``f_history`` and
+            ``use_safetensors``, as in skorch.
+        """
+        # skorch maps the loaded tensors to ``self.device``, which must name
+        # a device.
+        with self._concrete_device():
+            return super().load_params(checkpoint=checkpoint, **kwargs)
+
     def _build_optimizer(self, prefix, module, lr):
+        optimizer = getattr(self, prefix)
+        routed = self.get_params_for(prefix)
         args, kwargs = self.get_params_for_optimizer(prefix, module.named_parameters())
-        if "lr" not in self.get_params_for(prefix):
+        if "lr" not in routed:
             kwargs["lr"] = lr
-        return getattr(self, prefix)(*args, **kwargs)
+        is_adam = isinstance(optimizer, type) and issubclass(optimizer, _ADAM_FAMILY)
+        if "betas" not in routed and is_adam:
+            # Adam's default first-moment decay of 0.9 makes the adversarial
+            # game oscillate; 0.5 is the usual choice for GANs.
+            kwargs["betas"] = _GAN_ADAM_BETAS
+        return optimizer(*args, **kwargs)
 
     # ------------------------------------------------------------------
     # Fitting
@@ -462,7 +582,9 @@ class GANSampler(DensityMixin, NeuralNet):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training rows: a dense numeric array or DataFrame without missing
-            values. Booleans and integers are cast to floats.
+            values. Booleans and integers are cast to floats. At least two
+            rows must be left to train on besides the ``validation_fraction``
+            held out (at least 1 row), so 3 rows at the fewest.
         y : None
             Ignored; present for API consistency.
         **fit_params : dict
@@ -475,6 +597,12 @@ class GANSampler(DensityMixin, NeuralNet):
 
         Raises
         ------
+        ValueError
+            Before any training, for input that cannot be trained on: NaN or
+            infinite values, other than 2 dimensions, too few rows, no
+            columns, text or complex values; the message names the remedy.
+        TypeError
+            For sparse input.
         DivergenceError
             When ``on_divergence="raise"`` and training diverged; the
             estimator is fitted with the last finite weights all the same.
@@ -506,18 +634,13 @@ class GANSampler(DensityMixin, NeuralNet):
     def _fit(self, X, continuing):
         self._check_hyperparameters()
         X = self._validate_input(X, reset=not continuing)
-        if X.shape[0] < 2:
-            raise ValueError(
-                f"GANSampler needs at least 2 rows, got {X.shape[0]}: one or more "
-                "to train on and one held out to choose the Parzen bandwidth. "
-                "Pass more rows."
-            )
+        n_valid = _check_enough_rows(len(X), self.validation_fraction)
+        if self.scaling is None:
+            _check_unscaled(X)
 
         seeds = self._fit_seeds(continuing)
         X_train, X_valid = train_test_split(
-            X,
-            test_size=max(1, int(round(self.validation_fraction * len(X)))),
-            random_state=seeds["split"],
+            X, test_size=n_valid, random_state=seeds["split"]
         )
 
         with _forked_torch_rng(seeds["torch"]):
@@ -527,6 +650,9 @@ class GANSampler(DensityMixin, NeuralNet):
                     self.scaler_.fit(X_train)
                 self.initialize()
             self.parzen_seed_ = seeds["parzen"]
+            self.sample_seed_ = seeds["sample"]
+            self.n_sample_calls_ = 0
+            start_spread = self._generated_spread()
 
             divergence = None
             self.notify("on_train_begin", X=X_train, y=None)
@@ -539,7 +665,7 @@ class GANSampler(DensityMixin, NeuralNet):
                 divergence = error
             self.notify("on_train_end", X=X_train, y=None)
 
-            self._finish_fit(X_valid)
+            self._finish_fit(X_valid, start_spread)
 
         if divergence is not None:
             if self.on_divergence == "raise":
@@ -592,17 +718,17 @@ class GANSampler(DensityMixin, NeuralNet):
         snapshot = self._snapshot_state()
         self._set_training(True)
         order = torch.randperm(len(data), device=data.device)
-        batch_starts = range(0, len(data), self.batch_size)
+        bounds = _batch_bounds(len(data), self.batch_size)
         discriminator_stats, generator_losses, generator_batches = [], [], []
 
-        for index, start in enumerate(batch_starts):
-            batch = data[order[start : start + self.batch_size]]
+        for index, (start, stop) in enumerate(bounds):
+            batch = data[order[start:stop]]
             self.notify("on_batch_begin", batch=batch, training=True)
             step = self.train_step_discriminator(batch)
             discriminator_stats.append(
                 torch.stack([step["loss_d"], step["d_real"], step["d_fake"]])
             )
-            last_batch = index == len(batch_starts) - 1
+            last_batch = index == len(bounds) - 1
             if (index + 1) % self.k == 0 or last_batch:
                 step.update(self.train_step_generator(len(batch)))
                 generator_losses.append(step["loss_g"])
@@ -757,6 +883,11 @@ class GANSampler(DensityMixin, NeuralNet):
             columns.
         random_state : int, RandomState instance or None, default=None
             Seeds the noise. An int gives bit-identical rows on the CPU.
+            ``None`` draws from the estimator's own stream, seeded at fit
+            time from its ``random_state``: after a fit with an int
+            ``random_state`` the first call returns the same rows every
+            time, and each later call new ones. The global random states
+            are left untouched either way.
 
         Returns
         -------
@@ -781,7 +912,14 @@ class GANSampler(DensityMixin, NeuralNet):
             raise ValueError(
                 f"n_samples must be a non-negative integer, got {n_samples}."
             )
-        return self._generate(int(n_samples), _draw_seed(random_state))
+        if random_state is None:
+            check_is_fitted(self, ["sample_seed_", "n_sample_calls_"])
+            sequence = np.random.SeedSequence([self.sample_seed_, self.n_sample_calls_])
+            seed = int(sequence.generate_state(1, np.uint64)[0] >> 1)
+            self.n_sample_calls_ += 1
+        else:
+            seed = _draw_seed(random_state)
+        return self._generate(int(n_samples), seed)
 
     def score_samples(self, X):
         """Parzen-window log-density of each row of ``X``, in nats.
@@ -847,6 +985,7 @@ class GANSampler(DensityMixin, NeuralNet):
     # ------------------------------------------------------------------
 
     def _check_hyperparameters(self):
+        _check_routed_kwargs(type(self), self._params_to_validate)
         for name, (is_valid, expected) in _PARAMETER_RULES.items():
             value = getattr(self, name)
             if not is_valid(value):
@@ -865,7 +1004,7 @@ class GANSampler(DensityMixin, NeuralNet):
             non_numeric = [
                 str(name)
                 for name, dtype in zip(X.columns, X.dtypes, strict=True)
-                if dtype.kind not in "biuf"
+                if dtype.kind not in "biufc"
             ]
             if non_numeric:
                 raise ValueError(
@@ -874,11 +1013,21 @@ class GANSampler(DensityMixin, NeuralNet):
                     "OrdinalEncoder in a ColumnTransformer, or drop them."
                 )
         try:
-            return validate_data(
+            X = validate_data(
                 self, X, reset=reset, dtype=np.float64, ensure_min_features=1
             )
         except ValueError as error:
             message = str(error)
+            if message.startswith("Complex data not supported"):
+                # scikit-learn's message goes on to print the whole array.
+                raise ValueError(
+                    "Complex data not supported: GANSampler needs real numbers. "
+                    "Pass the real and imaginary parts as separate columns, for "
+                    "example np.column_stack([X.real, X.imag])."
+                ) from error
+            for phrase, remedy in _INPUT_REMEDIES:
+                if phrase in message:
+                    raise ValueError(f"{message} {remedy}") from error
             if "could not convert" in message or "dtype='numeric'" in message:
                 raise ValueError(
                     f"{message}. GANSampler needs numeric data: encode text or "
@@ -892,14 +1041,29 @@ class GANSampler(DensityMixin, NeuralNet):
                 ) from error
             raise
 
+        largest = float(np.max(np.abs(X))) if X.size else 0.0
+        if largest > _LARGEST_SAFE_VALUE:
+            raise ValueError(
+                f"X has values up to {largest:.3g}: the variances and squared "
+                f"distances of values beyond {_LARGEST_SAFE_VALUE:.0e} overflow "
+                "float64. Rescale X first, for example divide it by a power of "
+                "ten such as 1e100."
+            )
+        return X
+
     def _fit_seeds(self, continuing):
         base = _draw_seed(self.random_state)
         # A warm-start fit draws fresh noise rather than replaying the first
         # fit's; the epoch count makes its seeds differ.
         epochs_done = len(self.history_) if continuing else 0
         sequence = np.random.SeedSequence([base, epochs_done])
-        split, torch_seed, parzen = sequence.generate_state(3)
-        return {"split": int(split), "torch": int(torch_seed), "parzen": int(parzen)}
+        split, torch_seed, parzen, sample = sequence.generate_state(4)
+        return {
+            "split": int(split),
+            "torch": int(torch_seed),
+            "parzen": int(parzen),
+            "sample": int(sample),
+        }
 
     def _training_device(self):
         return _resolve_device(self.device)
@@ -942,6 +1106,16 @@ class GANSampler(DensityMixin, NeuralNet):
                     rows[start : start + size] = block.float().cpu().numpy()
         finally:
             self.generator_.train(was_training)
+        # Finite weights can still overflow float32 in a forward pass; never
+        # hand such rows on as if they were samples.
+        n_bad = int(np.count_nonzero(~np.isfinite(rows).all(axis=1)))
+        if n_bad:
+            raise DivergenceError(
+                f"The generator returned NaN or infinite values in {n_bad} of "
+                f"{n_samples} rows: its weights have grown too large for float32. "
+                "Fit again with smaller learning rates (lr_g, lr_d), and keep "
+                "scaling='standard' for data with large values."
+            )
         if self.scaler_ is not None and n_samples:
             rows = self.scaler_.inverse_transform(rows)
         return rows
@@ -1013,7 +1187,7 @@ class GANSampler(DensityMixin, NeuralNet):
             batch=batch,
         )
 
-    def _finish_fit(self, X_valid):
+    def _finish_fit(self, X_valid, start_spread):
         centers = self.parzen_centers()
         with warnings.catch_warnings():
             # The fit-time choice warns through validation_score_ below.
@@ -1035,26 +1209,46 @@ class GANSampler(DensityMixin, NeuralNet):
             ),
             self.bandwidth_,
         )
-        self._warn_if_collapsed(centers, X_valid)
+        self._warn_if_collapsed(np.std(centers, axis=0), start_spread, X_valid)
         if self.verbose:
             print(
                 f"Parzen log-likelihood of {len(X_valid)} held-out rows: "
                 f"{self.validation_score_}"
             )
 
-    def _warn_if_collapsed(self, centers, X_valid):
+    def _generated_spread(self):
+        """Standard deviation of each column of generated rows, in X units."""
+        n_rows = min(self.n_parzen_samples, _SPREAD_SAMPLE_ROWS)
+        return np.std(self._generate(n_rows, self.parzen_seed_), axis=0)
+
+    def _warn_if_collapsed(self, spread, start_spread, X_valid):
         data_spread = np.std(X_valid, axis=0)
         varying = data_spread > 0
         if len(X_valid) < 2 or not varying.any():
             return
-        ratio = float(np.mean(np.std(centers, axis=0)[varying] / data_spread[varying]))
+        ratio = float(np.mean(spread[varying] / data_spread[varying]))
+        start_ratio = float(np.mean(start_spread[varying] / data_spread[varying]))
         self.spread_ratio_ = ratio
-        if ratio < _COLLAPSE_SPREAD_RATIO:
+        # An untrained generator's rows are packed tightly too (PyTorch's
+        # default initialisation spreads them about a tenth as much as
+        # standardised data, small uniform weights far less), so a short fit
+        # must not be taken for a collapse: only a spread that is small and
+        # has shrunk during this fit is reported.
+        collapsed = ratio < _COLLAPSE_POINT_RATIO or (
+            ratio < _COLLAPSE_SPREAD_RATIO
+            and ratio <= _COLLAPSE_SHRINK_RATIO * start_ratio
+        )
+        if collapsed:
+            remedy = (
+                "Try a smaller lr_g, a larger k, more epochs, or "
+                "generator_loss='non_saturating'."
+                if self.generator_loss == "minimax"
+                else "Try a smaller lr_g, a larger k or more epochs."
+            )
             warnings.warn(
                 f"The generated rows spread {1 / max(ratio, 1e-12):.0f} times less "
-                "than the held-out rows: the generator may have collapsed onto a "
-                "few points. Try more epochs, a smaller lr_g, a larger k, or "
-                "generator_loss='non_saturating'.",
+                "than the held-out rows and have not spread out during this fit: "
+                f"the generator may have collapsed onto a few points. {remedy}",
                 ModeCollapseWarning,
                 stacklevel=4,
             )
@@ -1069,7 +1263,7 @@ class _TrainingProgressBar(ProgressBar):
     """
 
     def _get_batches_per_epoch(self, net, dataset_train, dataset_valid):
-        return math.ceil(len(dataset_train) / net.batch_size)
+        return len(_batch_bounds(len(dataset_train), net.batch_size))
 
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
         self.pbar_ = None
@@ -1105,19 +1299,87 @@ def _in_main_process():
     )
 
 
-def _check_routed_kwargs(cls, kwargs):
-    """Reject misspelt constructor arguments at once, with a suggestion."""
+def _check_routed_kwargs(cls, names):
+    """Reject misspelt constructor arguments, suggesting the closest name."""
     known = cls._own_param_names()
-    for key in kwargs:
+    for key in sorted(names):
         if "__" in key:
             continue
         close = difflib.get_close_matches(key, known, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
-        raise TypeError(
+        raise ValueError(
             f"GANSampler got an unexpected keyword argument '{key}'.{hint} Routed "
             "settings take a prefix and two underscores, as in "
             "generator__hidden_units or optimizer_discriminator__weight_decay."
         )
+
+
+@functools.cache
+def _constructor_parameters(cls):
+    signature = inspect.signature(cls.__init__)
+    return tuple(
+        name
+        for name, parameter in signature.parameters.items()
+        if name != "self" and parameter.kind != parameter.VAR_KEYWORD
+    )
+
+
+def _verbosity(estimator):
+    verbose = estimator.verbose
+    return verbose if isinstance(verbose, numbers.Real) else 0
+
+
+def _check_enough_rows(n_rows, validation_fraction):
+    """Rows to hold out, after checking that at least 2 are left to train on.
+
+    A minibatch of one row cannot train networks with batch normalisation,
+    and the Parzen bandwidth needs at least one held-out row.
+    """
+    n_valid = max(1, int(round(validation_fraction * n_rows)))
+    n_train = n_rows - n_valid
+    if n_train < 2:
+        raise ValueError(
+            "GANSampler needs at least 2 rows to train on and 1 held out to "
+            f"choose the Parzen bandwidth; X has {n_rows} sample(s), of which "
+            f"validation_fraction={validation_fraction} holds out {n_valid}, "
+            f"leaving {max(n_train, 0)} to train on. Pass more rows, or lower "
+            "validation_fraction."
+        )
+    return n_valid
+
+
+def _check_unscaled(X):
+    # Values far from 1 make the networks' first steps huge or tiny; the
+    # standard scaling makes any offset and scale harmless.
+    largest = float(np.max(np.abs(X)))
+    if largest > float(np.finfo(np.float32).max):
+        raise ValueError(
+            f"X has values up to {largest:.3g}, beyond float32, in which the "
+            "networks compute; with scaling=None they would see infinities. Keep "
+            "scaling='standard' (the default) or rescale X first."
+        )
+    if largest > _UNSCALED_WARNING_LIMIT:
+        warnings.warn(
+            f"X has values up to {largest:.3g} and scaling=None, so the networks "
+            "see them unscaled: training is likely to be slow, to stall or to "
+            "diverge. Keep scaling='standard' (the default) or put a "
+            "StandardScaler in front of GANSampler.",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
+def _batch_bounds(n_rows, batch_size):
+    """``(start, stop)`` of each minibatch of an epoch over ``n_rows`` rows.
+
+    With ``batch_size > 1``, a trailing batch of a single row joins the batch
+    before it: batch normalisation cannot train on one row, and one row gives
+    a noisy step.
+    """
+    starts = list(range(0, n_rows, batch_size))
+    if batch_size > 1 and len(starts) > 1 and n_rows - starts[-1] == 1:
+        starts.pop()
+    return list(zip(starts, starts[1:] + [n_rows], strict=True))
 
 
 def _build_module(module, params):
@@ -1127,10 +1389,11 @@ def _build_module(module, params):
 
 
 def _make_scaler(scaling):
+    # The networks need arrays, whatever transform_output the user set.
     if scaling == "standard":
-        return StandardScaler()
+        return StandardScaler().set_output(transform="default")
     if scaling == "minmax":
-        return MinMaxScaler()
+        return MinMaxScaler().set_output(transform="default")
     return None
 
 

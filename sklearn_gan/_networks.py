@@ -67,10 +67,7 @@ class MLPGenerator(nn.Module):
         self.output = nn.Linear(width, n_features)
         self.output_activation = output_activation
         if init_scale is not None:
-            for module in self.modules():
-                if isinstance(module, nn.Linear):
-                    nn.init.uniform_(module.weight, -init_scale, init_scale)
-                    nn.init.zeros_(module.bias)
+            _init_uniform(self, init_scale)
 
     def forward(self, noise):
         # (batch, noise_dim) -> (batch, n_features)
@@ -165,11 +162,16 @@ class MaxoutDiscriminator(nn.Module):
         self.hidden = nn.Sequential(*layers)
         self.output = nn.Linear(width, 1)
         if init_scale is not None:
-            for module in self.modules():
-                if isinstance(module, nn.Linear):
-                    nn.init.uniform_(module.weight, -init_scale, init_scale)
-                    nn.init.zeros_(module.bias)
+            _init_uniform(self, init_scale)
 
     def forward(self, x):
         # (batch, n_features) -> (batch, hidden) -> (batch,)
         return self.output(self.hidden(x)).squeeze(1)
+
+
+def _init_uniform(network, scale):
+    """Weights uniform in [-scale, scale] and zero biases, as the paper's code."""
+    for module in network.modules():
+        if isinstance(module, nn.Linear):
+            nn.init.uniform_(module.weight, -scale, scale)
+            nn.init.zeros_(module.bias)
