@@ -77,8 +77,28 @@ def _drop_missing_pages(app, docname, source):
         source[0] = re.sub(pattern, "", source[0], flags=re.MULTILINE)
 
 
+# In "ndarray of shape (n_samples, n_features_in_)", reStructuredText reads
+# the trailing underscore as a link to a target called n_features_in; escape
+# it in every shape of every docstring, before numpydoc parses the sections.
+_SHAPE = re.compile(r"shape \(([^)]*)\)")
+_TRAILING_UNDERSCORE = re.compile(r"(?<![`\\])\b([A-Za-z]\w*)_(?=[,)\s]|$)")
+
+
+def _escape_shapes(app, what, name, obj, options, lines):
+    for index, line in enumerate(lines):
+        if not line.lstrip().startswith((">>>", "...")):
+            lines[index] = _SHAPE.sub(
+                lambda shape: shape[0].replace(
+                    shape[1], _TRAILING_UNDERSCORE.sub(r"\1\\_", shape[1])
+                ),
+                line,
+            )
+
+
 def setup(app):
     app.connect("source-read", _drop_missing_pages)
+    # Before numpydoc's own handler, which runs at the default priority 500.
+    app.connect("autodoc-process-docstring", _escape_shapes, priority=400)
 
 
 # -- Example gallery ---------------------------------------------------------

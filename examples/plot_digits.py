@@ -30,18 +30,15 @@ X_train, X_test = train_test_split(X, test_size=0.25, random_state=0)
 # Training
 # --------
 # A generator of two ReLU layers of 256 units against a discriminator of two
-# maxout layers of 256 units, with Adam and the momentum setting common for
-# GANs (``beta1 = 0.5``). The discriminator's learning rate is half the
-# generator's, which keeps it from winning the game too early. One hundred
-# epochs take well under a minute on a laptop's CPU.
+# maxout layers of 256 units, both trained by Adam. The discriminator's
+# learning rate is half the generator's, which keeps it from winning the game
+# too early. One hundred epochs take well under a minute on a laptop's CPU.
 gan = GANSampler(
     max_epochs=100,
     generator__hidden_units=(256, 256),
     discriminator__hidden_units=(256, 256),
     lr_g=1e-3,
     lr_d=5e-4,
-    optimizer_generator__betas=(0.5, 0.999),
-    optimizer_discriminator__betas=(0.5, 0.999),
     n_parzen_samples=5000,
     verbose=0,
     random_state=0,

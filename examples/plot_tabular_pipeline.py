@@ -25,7 +25,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_gan import GANSampler
+from sklearn_gan import GANSampler, sample_from_pipeline
 
 X = load_wine(as_frame=True).data
 X_train, X_test = train_test_split(X, test_size=0.25, random_state=0)
@@ -43,8 +43,6 @@ pipe = make_pipeline(
         discriminator__dropout=0.2,
         lr_g=5e-4,
         lr_d=5e-4,
-        optimizer_generator__betas=(0.5, 0.999),
-        optimizer_discriminator__betas=(0.5, 0.999),
         n_parzen_samples=2000,
         verbose=0,
         random_state=0,
@@ -56,13 +54,12 @@ print(f"Parzen log-likelihood of the test wines: {pipe.score(X_test):.2f} nats")
 # %%
 # Generated wines
 # ---------------
-# A pipeline has no ``sample`` method: the last step draws rows in the
-# standardised space, and the steps in front turn them back into the data's
-# units. The table compares the generated wines with the training wines they
-# imitate.
+# A pipeline has no ``sample`` method. :func:`~sklearn_gan.sample_from_pipeline`
+# draws rows from the last step, in the standardised space, and turns them
+# back into the data's units through the scaler's ``inverse_transform``. The
+# table compares the generated wines with the training wines they imitate.
 generated = pd.DataFrame(
-    pipe[:-1].inverse_transform(pipe[-1].sample(500, random_state=0)),
-    columns=X.columns,
+    sample_from_pipeline(pipe, 500, random_state=0), columns=X.columns
 )
 summary = pd.DataFrame(
     {

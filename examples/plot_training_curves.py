@@ -7,25 +7,24 @@ Reading the training curves
 losses and the mean of the discriminator's output on real rows, D(x), and on
 generated rows, D(G(z)). :func:`~sklearn_gan.plotting.plot_history` draws
 them, with the values that the game takes at its optimum: D = 1/2 everywhere
-and a discriminator loss of 2 log 2. A small callback adds a third curve, the
-Parzen log-likelihood of the held-out rows, every few epochs.
+and a discriminator loss of 2 log 2. A scoring callback adds a third curve,
+the Parzen log-likelihood of the held-out rows every few epochs.
 """
 
 # %%
 # Data and a scoring callback
 # ---------------------------
-# Three Gaussian blobs of different sizes in the plane. The callback scores
-# the rows that ``fit`` holds out, which reach callbacks as
-# ``dataset_valid``, under a Parzen window on generated rows, and records the
-# result in the history as ``valid_parzen``. It chooses the bandwidth on the
-# same rows, which makes the numbers optimistic but fine for following the
-# trend.
+# Three Gaussian blobs of different sizes in the plane.
+# :class:`~sklearn_gan.callbacks.ParzenScoring` scores the rows that ``fit``
+# holds out under a Parzen window on generated rows, every ``every`` epochs,
+# and records the result in the history as ``valid_parzen``. It chooses the
+# bandwidth on the same rows, which makes the numbers optimistic but fine
+# for following the trend.
 import matplotlib.pyplot as plt
-import numpy as np
 from sklearn.datasets import make_blobs
-from skorch.callbacks import Callback
 
-from sklearn_gan import GANSampler, parzen_score, select_bandwidth
+from sklearn_gan import GANSampler
+from sklearn_gan.callbacks import ParzenScoring
 from sklearn_gan.plotting import plot_history
 
 X, _ = make_blobs(
@@ -34,23 +33,6 @@ X, _ = make_blobs(
     cluster_std=[0.6, 0.4, 0.5],
     random_state=0,
 )
-
-
-class ValidParzen(Callback):
-    def __init__(self, every=5, n_centers=2000):
-        self.every = every
-        self.n_centers = n_centers
-
-    def on_epoch_end(self, net, dataset_valid=None, **kwargs):
-        if len(net.history) % self.every:
-            return
-        centers = net.sample(self.n_centers, random_state=0)
-        # A grid wide enough for the spread of an untrained generator too.
-        bandwidths = np.std(X) * np.logspace(-2, 1, 25)
-        bandwidth = select_bandwidth(dataset_valid, centers, bandwidths)
-        score = parzen_score(dataset_valid, centers, bandwidth)
-        net.history.record("valid_parzen", score)
-
 
 gan = GANSampler(
     max_epochs=120,
@@ -61,11 +43,9 @@ gan = GANSampler(
     discriminator__dropout=0.2,
     lr_g=1e-3,
     lr_d=1e-3,
-    optimizer_generator__betas=(0.5, 0.999),
-    optimizer_discriminator__betas=(0.5, 0.999),
     validation_fraction=0.2,
     n_parzen_samples=2000,
-    callbacks=[("valid_parzen", ValidParzen())],
+    callbacks=[ParzenScoring(every=5, n_samples=2000)],
     verbose=0,
     random_state=0,
 )

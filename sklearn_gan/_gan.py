@@ -251,7 +251,7 @@ class GANSampler(DensityMixin, NeuralNet):
         optimistic, since the bandwidth was chosen on the same rows.
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    feature_names_in_ : ndarray of shape (n_features_in_,)
         Column names seen during :meth:`fit`, for a DataFrame with string
         column names.
     history_ : skorch.History
@@ -891,7 +891,7 @@ class GANSampler(DensityMixin, NeuralNet):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, `n_features_in_`), dtype float64
+        X : ndarray of shape (n_samples, n_features_in_), dtype float64
             Rows in the units of the ``X`` given to :meth:`fit`.
 
         Examples
@@ -931,7 +931,7 @@ class GANSampler(DensityMixin, NeuralNet):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, `n_features_in_`)
+        X : array-like of shape (n_samples, n_features_in_)
             Rows to score, in the units of the ``X`` given to :meth:`fit`.
 
         Returns
@@ -957,7 +957,7 @@ class GANSampler(DensityMixin, NeuralNet):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, `n_features_in_`)
+        X : array-like of shape (n_samples, n_features_in_)
             Held-out rows.
         y : None
             Ignored; present for API consistency.
@@ -974,7 +974,7 @@ class GANSampler(DensityMixin, NeuralNet):
 
         Returns
         -------
-        centers : ndarray of shape (n_parzen_samples, `n_features_in_`)
+        centers : ndarray of shape (n_parzen_samples, n_features_in_)
             Rows in the units of ``X``, the same on every call.
         """
         check_is_fitted(self, ["generator_", "parzen_seed_"])

@@ -94,8 +94,9 @@ def plot_history(estimator_or_history, ax=None, *, parzen_key="valid_parzen"):
     ``-log 2`` for the minimax one). The second panel shows the mean of D(x)
     over real rows and of D(G(z)) over generated rows, which both approach
     1/2 when the generator's rows can no longer be told from the data. When
-    the history has a ``parzen_key`` entry (recorded by a scoring callback),
-    a third panel shows that score over the epochs that have it.
+    the history has a ``parzen_key`` entry, such as the ``valid_parzen`` that
+    :class:`~sklearn_gan.callbacks.ParzenScoring` records, a third panel
+    shows that score over the epochs where it is finite.
 
     Parameters
     ----------
@@ -140,11 +141,14 @@ def plot_history(estimator_or_history, ax=None, *, parzen_key="valid_parzen"):
     epochs = np.array(
         [row.get("epoch", number) for number, row in enumerate(history, start=1)]
     )
+    # Epochs without a check record NaN (or nothing); a generator with
+    # non-finite rows scores -inf. Neither has a point to draw.
     parzen = [
         (epoch, *_score_parts(row[parzen_key]))
         for epoch, row in zip(epochs, history, strict=True)
         if row.get(parzen_key) is not None
     ]
+    parzen = [point for point in parzen if np.isfinite(point[1])]
     n_panels = 3 if parzen else 2
 
     if ax is None:

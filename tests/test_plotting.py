@@ -14,6 +14,7 @@ from sklearn.base import clone  # noqa: E402
 from skorch.history import History  # noqa: E402
 
 from sklearn_gan import GANSampler, ParzenScore  # noqa: E402
+from sklearn_gan.callbacks import ParzenScoring  # noqa: E402
 from sklearn_gan.plotting import plot_history, plot_sample_grid  # noqa: E402
 
 
@@ -114,6 +115,33 @@ def test_plot_history_adds_a_parzen_panel_for_the_epochs_scored():
     np.testing.assert_array_equal(line.get_xdata(), [2, 4])
     np.testing.assert_allclose(line.get_ydata(), [-3.0, -2.5])
     assert not axes[2].collections, "plain numbers have no error band"
+
+
+def test_plot_history_skips_epochs_without_a_finite_parzen_score():
+    scores = [np.nan, -3.0, -np.inf, -2.5, np.nan]
+    axes = plot_history(_history(5, valid_parzen=scores))
+
+    line = _lines(axes[2])["valid_parzen"]
+    np.testing.assert_array_equal(line.get_xdata(), [2, 4])
+    np.testing.assert_allclose(line.get_ydata(), [-3.0, -2.5])
+
+
+def test_plot_history_draws_the_scores_of_parzen_scoring():
+    X = np.random.default_rng(0).normal(size=(120, 2))
+    gan = GANSampler(
+        max_epochs=4,
+        generator__hidden_units=(16,),
+        discriminator__hidden_units=(16,),
+        callbacks=[ParzenScoring(every=2, n_samples=100)],
+        n_parzen_samples=100,
+        verbose=0,
+        random_state=0,
+    ).fit(X)
+
+    line = _lines(plot_history(gan)[2])["valid_parzen"]
+
+    np.testing.assert_array_equal(line.get_xdata(), [2, 4])
+    np.testing.assert_allclose(line.get_ydata(), gan.history_[:, "valid_parzen"][1::2])
 
 
 def test_plot_history_shades_the_standard_error_of_parzen_scores():
