@@ -119,6 +119,7 @@ def test_parzen_scoring_every_few_epochs(X, every):
     assert scoring.best_score_ == np.max(scores[checked])
 
 
+@pytest.mark.filterwarnings("ignore:The best Parzen bandwidth")
 def test_parzen_score_equals_a_window_on_the_generator_samples(X):
     recorder = StateRecorder()
     scoring = ParzenScoring(n_samples=400, random_state=7)

@@ -43,7 +43,7 @@ def make_search(n_jobs=None):
         verbose=0,
         random_state=0,
     )
-    grid = {"k": [1, 2], "lr_g": [2e-4, 1e-3]}
+    grid = {"k": [1, 2], "lr_g": [1e-3]}
     return GridSearchCV(estimator, grid, cv=2, n_jobs=n_jobs, error_score="raise")
 
 
