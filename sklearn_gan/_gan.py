@@ -4,13 +4,16 @@ import difflib
 import functools
 import inspect
 import math
+import multiprocessing
 import numbers
+import threading
 import warnings
 from contextlib import contextmanager, nullcontext
 from types import MappingProxyType
 
 import numpy as np
 import torch
+import tqdm
 from scipy import sparse
 from scipy.special import expit
 from sklearn.base import DensityMixin
@@ -1296,10 +1299,48 @@ class GANSampler(DensityMixin, NeuralNet):
 
 
 class _TrainingProgressBar(ProgressBar):
-    """skorch's progress bar, counting only the training batches of an epoch."""
+    """skorch's progress bar over the training batches of each epoch.
+
+    It shows nothing outside the main thread of the main process: workers of
+    a parallel search (``GridSearchCV(n_jobs=2)``, dask) would otherwise draw
+    their bars over one another on the terminal they share.
+    """
 
     def _get_batches_per_epoch(self, net, dataset_train, dataset_valid):
         return len(_batch_bounds(len(dataset_train), net.batch_size))
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        self.pbar_ = None
+        if not _in_main_process():
+            return
+        bar = tqdm.tqdm
+        if self._use_notebook():
+            # Imported only in notebooks: it draws a widget with ipywidgets.
+            from tqdm.notebook import tqdm as bar
+        self.pbar_ = bar(
+            total=self._get_batches_per_epoch(net, dataset_train, dataset_valid),
+            desc=f"epoch {len(net.history)}",
+            unit="batch",
+            leave=False,
+        )
+
+    def on_batch_end(self, net, **kwargs):
+        # The losses reach the history when the epoch ends, so the bar counts
+        # batches and shows no running loss.
+        if self.pbar_ is not None:
+            self.pbar_.update()
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.pbar_ is not None:
+            self.pbar_.close()
+            self.pbar_ = None
+
+
+def _in_main_process():
+    return (
+        multiprocessing.parent_process() is None
+        and threading.current_thread() is threading.main_thread()
+    )
 
 
 def _check_routed_kwargs(cls, names):
