@@ -25,9 +25,12 @@ from torch.nn import functional as F
 
 __all__ = ["DCGANDiscriminator", "DCGANGenerator"]
 
-# Grids are halved while both sides stay at least this long, which puts the
-# generator's starting grid between 4 and 7 pixels a side (7 for MNIST's 28).
-_MIN_GRID_SIDE = 4
+# By default the generator's grid is halved (going backwards from the image)
+# while both sides stay at least 4 pixels long, which puts its starting grid
+# between 4 and 7 pixels a side (7 for MNIST's 28). The discriminator goes one
+# step further, down to 2 or 3 pixels a side, for one more layer of features.
+_MIN_GENERATOR_SIDE = 4
+_MIN_DISCRIMINATOR_SIDE = 2
 
 _OUTPUT_ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "linear": nn.Identity}
 
@@ -108,7 +111,9 @@ class DCGANGenerator(nn.Module):
                 f"got {output_activation!r}."
             )
         channels, height, width = self.image_shape
-        n_upsamplings = _n_halvings(height, width, n_upsamplings, "n_upsamplings")
+        n_upsamplings = _n_halvings(
+            height, width, n_upsamplings, "n_upsamplings", _MIN_GENERATOR_SIDE
+        )
 
         # Channels of the starting grid and after each upsampling: halved at
         # each step down to base_channels.
@@ -174,8 +179,9 @@ class DCGANDiscriminator(nn.Module):
         Channels of the last convolution; the first has
         ``base_channels / 2 ** (n_downsamplings - 1)``.
     n_downsamplings : int or None, default=None
-        Number of strided convolutions; ``None`` mirrors the generator's
-        default (2 for 28 x 28, 1 for 8 x 8). With 0, one 3 x 3 convolution
+        Number of strided convolutions. ``None`` halves the image while both
+        sides stay at least 2 pixels: 3 for 28 x 28 (down to 3 x 3), 2 for
+        8 x 8 (down to 2 x 2). With 0, one 3 x 3 convolution
         keeps the image's size.
     negative_slope : float, default=0.2
         Slope of the leaky ReLUs for negative inputs.
@@ -214,7 +220,9 @@ class DCGANDiscriminator(nn.Module):
         _check_n_features(n_features, self.image_shape, "discriminator")
         _check_positive_int(base_channels, "base_channels")
         channels, height, width = self.image_shape
-        n_downsamplings = _n_halvings(height, width, n_downsamplings, "n_downsamplings")
+        n_downsamplings = _n_halvings(
+            height, width, n_downsamplings, "n_downsamplings", _MIN_DISCRIMINATOR_SIDE
+        )
 
         layers = []
         in_channels = channels
@@ -317,11 +325,11 @@ def _check_positive_int(value, name):
         raise ValueError(f"{name} must be a positive integer, got {value!r}.")
 
 
-def _n_halvings(height, width, requested, name):
+def _n_halvings(height, width, requested, name, min_side):
     if requested is None:
         shortest = min(height, width)
         halvings = 0
-        while shortest // 2 >= _MIN_GRID_SIDE:
+        while shortest // 2 >= min_side:
             shortest //= 2
             halvings += 1
         return halvings

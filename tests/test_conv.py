@@ -74,14 +74,14 @@ def test_channel_widths_halve_down_to_base_channels():
     convolutions = [
         layer for layer in discriminator.features if isinstance(layer, torch.nn.Conv2d)
     ]
-    assert [layer.out_channels for layer in convolutions] == [16, 32, 64]
+    assert [layer.out_channels for layer in convolutions] == [8, 16, 32, 64]
     # Batch norm on every convolution but the first.
     norms = [
         layer
         for layer in discriminator.features
         if isinstance(layer, torch.nn.BatchNorm2d)
     ]
-    assert len(norms) == 2
+    assert len(norms) == 3
 
 
 def test_explicit_layer_counts():
