@@ -77,6 +77,17 @@ def make_case(kind, n_features, rng):
         X = centers[:40] + 1e-3 * rng.normal(size=(40, n_features))
     elif kind == "far":
         X = rng.normal(size=(40, n_features)) + 1e3
+    elif kind == "clustered":
+        # Wide data (spread 100) with tight clusters: each query sits on or
+        # near a centre that has neighbours a few 1e-3 away, so that several
+        # terms count and all of them need exact distances.
+        centers = 100 * centers
+        neighbours = np.repeat(centers[:20], 3, axis=0)
+        neighbours += 2e-3 * rng.normal(size=neighbours.shape) / math.sqrt(n_features)
+        centers = np.vstack([centers, neighbours])
+        X = np.vstack(
+            [centers[:20], centers[:20] + 1e-3 * rng.normal(size=(20, n_features))]
+        )
     elif kind == "duplicated_centers":
         centers = np.repeat(centers[:3], 40, axis=0)
         X = np.vstack([centers[:20], rng.normal(size=(20, n_features))])
@@ -85,7 +96,15 @@ def make_case(kind, n_features, rng):
     return X, centers
 
 
-KINDS = ["random", "on_centers", "near_centers", "offset", "far", "duplicated_centers"]
+KINDS = [
+    "random",
+    "on_centers",
+    "near_centers",
+    "offset",
+    "far",
+    "clustered",
+    "duplicated_centers",
+]
 
 
 @pytest.mark.parametrize("bandwidth", BANDWIDTHS)
@@ -167,6 +186,32 @@ def test_screening_and_its_fallback_agree_with_float64_products(bandwidth):
     np.testing.assert_allclose(screened, plain, rtol=1e-12)
     np.testing.assert_allclose(
         screened, reference_log_density(X, centers, bandwidth), rtol=RTOL
+    )
+
+
+@pytest.mark.parametrize("bandwidth", [1e-4, 1e-3, 1e-2])
+def test_screening_keeps_the_nearest_of_almost_equidistant_centres(bandwidth):
+    # 200 centres on a shell around the first query, their squared distances
+    # 1e-6 apart, and 200 more far away so that the centring cannot bring the
+    # query near the origin: float32 products then misorder the shell, but
+    # narrow kernels make the true nearest centre worth many nats more than
+    # the next.
+    rng = np.random.default_rng(17)
+    n_features = 30
+    x = np.full(n_features, 3.0)
+    directions = rng.normal(size=(200, n_features))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    radii = np.sqrt(1.0 + 1e-6 * rng.permutation(200))
+    shell = x + radii[:, None] * directions
+    far = -x + rng.normal(size=(200, n_features))
+    centers = np.vstack([shell, far])
+    # Other rows near the far centres keep the screening worth its while.
+    X = np.vstack([x, far[:199] + 0.01 * rng.normal(size=(199, n_features))])
+
+    result = parzen_log_likelihood(X, centers, bandwidth)
+
+    np.testing.assert_allclose(
+        result, reference_log_density(X, centers, bandwidth), rtol=RTOL
     )
 
 
