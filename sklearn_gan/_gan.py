@@ -1289,6 +1289,8 @@ class GANSampler(DensityMixin, NeuralNet):
                 if self.generator_loss == "minimax"
                 else "Try a smaller lr_g, a larger k or more epochs."
             )
+            if self.scaling is None:
+                remedy += " Data far from unit scale need scaling='standard'."
             warnings.warn(
                 f"The generated rows spread {1 / max(ratio, 1e-12):.0f} times less "
                 "than the held-out rows and have not spread out during this fit: "

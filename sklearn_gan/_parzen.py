@@ -80,6 +80,9 @@ _MIN_KEPT_TERMS = 16
 
 _UNIT_ROUNDOFF = float(np.finfo(np.float64).eps) / 2
 _UNIT_ROUNDOFF_FLOAT32 = float(np.finfo(np.float32).eps) / 2
+# Largest squared norm of a row or centre that the float32 screening can take:
+# its products sum terms of up to about four times this.
+_FLOAT32_SAFE_SQUARED_NORM = float(np.finfo(np.float32).max) / 8
 
 # Exact distances from explicit differences cost tens of times a pair of the
 # matrix product; past this share of pairs needing them, screening by float32
@@ -688,8 +691,13 @@ def _screened_sum(rows, context):
     scale = float(context.scales[0])
     n_features = centers.shape[1]
     rows_t = torch.as_tensor(rows, dtype=torch.float64, device=device)
-    rows_float32 = rows_t.to(torch.float32)
     row_norms = (rows_t * rows_t).sum(dim=1)
+    # Squared norms out of float32's range would overflow the screening
+    # products; the float64 path takes such rows.
+    largest_norm = max(float(row_norms.max()), float(context.center_norms.max()))
+    if not largest_norm < _FLOAT32_SAFE_SQUARED_NORM:
+        return None
+    rows_float32 = rows_t.to(torch.float32)
 
     # Rounding the inputs to float32 and the product's own rounding together
     # move a squared distance by at most this (with room to spare).

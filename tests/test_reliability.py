@@ -318,6 +318,24 @@ def test_huge_offsets_and_scales_come_back_in_the_data_units(scaling):
     assert np.isfinite(gan.score(X))
 
 
+@pytest.mark.parametrize("scale", [1e20, 1e39, 1e100])
+def test_scores_of_huge_scales_differ_by_the_change_of_units_alone(scale):
+    # Under the standard scaling, training does not see the units, so that
+    # log-densities in X * scale are those in X less n_features * log(scale).
+    X = normal_data()
+    reference = small_gan().fit(X)
+    scaled = small_gan().fit(X * scale)
+
+    np.testing.assert_allclose(
+        scaled.sample(20, random_state=0) / scale,
+        reference.sample(20, random_state=0),
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        scaled.score(X * scale) + 2 * np.log(scale), reference.score(X), rtol=1e-9
+    )
+
+
 # ----------------------------------------------------------------------
 # Small data and the last minibatch
 # ----------------------------------------------------------------------
