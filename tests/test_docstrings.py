@@ -1,10 +1,9 @@
 """Docstrings of the public API: present, in step with signatures, with examples.
 
-Every public name of ``sklearn_gan``, ``sklearn_gan.callbacks`` and
-``sklearn_gan.plotting`` is checked with numpydoc's validator, and so is every
-public method that a public class defines itself (methods inherited from
-skorch or torch are theirs to document). The doctests themselves run through
-``--doctest-modules``.
+Every public name of ``sklearn_gan`` and of its public modules is checked with
+numpydoc's validator, and so is every public method that a public class
+defines itself (methods inherited from skorch or torch are theirs to
+document). The doctests themselves run through ``--doctest-modules``.
 """
 
 import inspect
@@ -14,21 +13,30 @@ from pathlib import Path
 import numpydoc.validate
 import pytest
 from skorch.callbacks import Callback
+from torch import nn
 
 import sklearn_gan
 import sklearn_gan.callbacks
 import sklearn_gan.plotting
 
-PUBLIC_MODULES = (sklearn_gan, sklearn_gan.callbacks, sklearn_gan.plotting)
+# The package, the modules it lists in __all__ (datasets, presets), and the
+# modules imported by name (callbacks, plotting).
+PUBLIC_MODULES = (
+    sklearn_gan,
+    *(
+        getattr(sklearn_gan, name)
+        for name in sklearn_gan.__all__
+        if inspect.ismodule(getattr(sklearn_gan, name))
+    ),
+    sklearn_gan.callbacks,
+    sklearn_gan.plotting,
+)
 
 # Parameters documented, none documented that does not exist, in the order of
 # the signature; and a docstring at all.
 SIGNATURE_CHECKS = {"GL08", "PR01", "PR02", "PR03"}
 # Classes and functions also need an Examples section.
 EXAMPLE_CHECKS = {"EX01"}
-# skorch calls a callback's on_* hooks with its own arguments, documented by
-# skorch; the hooks here need a docstring saying what they do.
-HOOK_CHECKS = {"GL08"}
 
 # Deliberate departures, each with the reason it is accepted.
 EXEMPTIONS = {
@@ -46,39 +54,39 @@ EXEMPTIONS = {
     ("sklearn_gan.GANSampler.initialize_optimizer", "PR01"): (
         "skorch's hook signature; skorch deprecated `triggered_directly`"
     ),
-    ("sklearn_gan.MLPGenerator.forward", "GL08"): (
-        "torch's hook, called as module(noise); the class documents it"
-    ),
-    ("sklearn_gan.Maxout.forward", "GL08"): (
-        "torch's hook, called as module(x); the class documents it"
-    ),
-    ("sklearn_gan.MaxoutDiscriminator.forward", "GL08"): (
-        "torch's hook, called as module(x); the class documents it"
-    ),
 }
+
+
+def _is_framework_hook(cls, name):
+    """Methods that skorch or torch call with arguments they document.
+
+    A callback's ``initialize`` and ``on_*`` hooks receive skorch's arguments,
+    and a module's ``forward`` is called as ``module(input)``, with its input
+    and output described by the class's own docstring.
+    """
+    if issubclass(cls, Callback):
+        return name == "initialize" or name.startswith("on_")
+    return issubclass(cls, nn.Module) and name == "forward"
 
 
 def _public_objects():
     """Import paths of public names, with the checks that apply to each."""
     for module in PUBLIC_MODULES:
         for name in module.__all__:
-            if name.startswith("__"):
-                continue
             obj = getattr(module, name)
+            if name.startswith("__") or inspect.ismodule(obj):
+                continue
             path = f"{module.__name__}.{name}"
             yield path, SIGNATURE_CHECKS | EXAMPLE_CHECKS
-            if inspect.isclass(obj):
-                for member_name, member in vars(obj).items():
-                    if member_name.startswith("_"):
-                        continue
-                    if inspect.isfunction(member) or isinstance(
-                        member, classmethod | staticmethod | property
-                    ):
-                        is_hook = member_name.startswith("on_") and issubclass(
-                            obj, Callback
-                        )
-                        checks = HOOK_CHECKS if is_hook else SIGNATURE_CHECKS
-                        yield f"{path}.{member_name}", checks
+            if not inspect.isclass(obj):
+                continue
+            for member_name, member in vars(obj).items():
+                if member_name.startswith("_") or _is_framework_hook(obj, member_name):
+                    continue
+                if inspect.isfunction(member) or isinstance(
+                    member, classmethod | staticmethod | property
+                ):
+                    yield f"{path}.{member_name}", SIGNATURE_CHECKS
 
 
 PUBLIC_OBJECTS = dict(_public_objects())
@@ -106,13 +114,19 @@ def test_exemption_is_still_needed(path, code):
 def test_every_public_name_is_in_the_api_reference():
     api = (Path(__file__).parents[1] / "docs" / "api.rst").read_text()
     listed = set(re.findall(r"^   (\w+)$", api, flags=re.MULTILINE))
-    missing = [
-        f"{module.__name__}.{name}"
-        for module in PUBLIC_MODULES
-        for name in module.__all__
-        if not name.startswith("__") and name not in listed
-    ]
+    listed |= set(re.findall(r"^\.\. automodule:: ([\w.]+)$", api, re.MULTILINE))
+    missing = []
+    for module in PUBLIC_MODULES:
+        if module.__name__ not in listed and module is not sklearn_gan:
+            missing.append(module.__name__)
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if name.startswith("__") or inspect.ismodule(obj):
+                continue
+            if name not in listed:
+                missing.append(f"{module.__name__}.{name}")
     assert not missing, (
-        f"{missing} are public but not in docs/api.rst: add each to the "
-        "autosummary list of its section."
+        f"{missing} are public but not in docs/api.rst: add each function or "
+        "class to the autosummary list of its section, and each module as an "
+        "automodule."
     )
