@@ -11,6 +11,11 @@ TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# OpenMP threads that wait for work by sleeping rather than spinning: on a
+# machine whose cores are shared (parallel test workers, other jobs), spinning
+# threads slow PyTorch's CPU kernels down many times over.
+export OMP_WAIT_POLICY ?= PASSIVE
+
 .PHONY: demo test test-slow lint docs clean
 
 $(STAMP): pyproject.toml
