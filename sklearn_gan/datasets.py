@@ -78,12 +78,13 @@ def load_mnist(path, kind="train", *, return_labels=False):
     >>> import gzip, os, tempfile
     >>> import numpy as np
     >>> from sklearn_gan.datasets import load_mnist
-    >>> folder = tempfile.mkdtemp()
     >>> header = np.array([0x803, 2, 28, 28], dtype=">u4").tobytes()
     >>> pixels = np.full(2 * 784, 255, dtype=np.uint8).tobytes()
-    >>> with gzip.open(os.path.join(folder, "t10k-images-idx3-ubyte.gz"), "wb") as f:
-    ...     _ = f.write(header + pixels)
-    >>> X = load_mnist(folder, kind="test")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     name = os.path.join(folder, "t10k-images-idx3-ubyte.gz")
+    ...     with gzip.open(name, "wb") as stream:
+    ...         _ = stream.write(header + pixels)
+    ...     X = load_mnist(folder, kind="test")
     >>> X.shape, X.dtype, float(X.max())
     ((2, 784), dtype('float32'), 1.0)
     """

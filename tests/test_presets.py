@@ -1,3 +1,5 @@
+import copy
+import pickle
 from types import SimpleNamespace
 
 import numpy as np
@@ -15,6 +17,7 @@ from sklearn_gan import (
     SigmoidOutputBiasFromData,
     presets,
 )
+from sklearn_gan.presets import SimultaneousGANSampler
 
 # Small networks for the tests that exercise the schedule, not the sizes.
 SMALL = {
@@ -165,9 +168,11 @@ def test_preset_optimizers_at_the_start(pixels):
 @pytest.mark.parametrize("k", [1, 2])
 def test_learning_rates_decay_after_every_update(pixels, k):
     # 147 training rows in batches of 50: 3 discriminator updates an epoch.
-    gan = presets.goodfellow2014_mnist(max_epochs=2, batch_size=50, k=k, **SMALL).fit(
-        pixels
+    updates = "simultaneous" if k == 1 else "alternating"
+    gan = presets.goodfellow2014_mnist(
+        updates=updates, max_epochs=2, batch_size=50, k=k, **SMALL
     )
+    gan.fit(pixels)
     decay = _schedule(gan, "lr_decay")
 
     n_discriminator = 6
@@ -333,3 +338,82 @@ def test_dcgan_preset_settings():
     assert gan.optimizer_generator__betas == (0.5, 0.999)
     assert gan.lr_g == 1e-3 and gan.lr_d == 2e-4
     assert gan.scaling is None
+
+
+def test_mnist_preset_update_rule():
+    assert type(presets.goodfellow2014_mnist()) is SimultaneousGANSampler
+    assert type(presets.goodfellow2014_mnist(updates="alternating")) is GANSampler
+    assert isinstance(presets.goodfellow2014_mnist(), GANSampler)
+    with pytest.raises(ValueError, match="updates must be 'simultaneous' or"):
+        presets.goodfellow2014_mnist(updates="both")
+
+
+def test_simultaneous_step_takes_both_gradients_before_either_update(pixels):
+    # Without dropout or momentum, one step is plain gradient descent from a
+    # single forward pass; an alternating step would give G its gradient
+    # from the updated D.
+    gan = SimultaneousGANSampler(
+        discriminator__input_dropout=0.0,
+        discriminator__dropout=0.0,
+        optimizer_generator=torch.optim.SGD,
+        optimizer_discriminator=torch.optim.SGD,
+        lr_g=0.5,
+        lr_d=0.3,
+        max_epochs=0,
+        scaling=None,
+        **SMALL,
+    ).fit(pixels)
+    generator, discriminator = (
+        copy.deepcopy(gan.generator_),
+        copy.deepcopy(gan.discriminator_),
+    )
+    batch = torch.as_tensor(pixels[:10], dtype=torch.float32)
+
+    torch.manual_seed(3)
+    step = gan.train_step_discriminator(batch)
+    loss_g = gan.train_step_generator(10)["loss_g"]
+
+    # The same step by hand, from the networks as they were.
+    torch.manual_seed(3)
+    logits_fake = discriminator(generator(gan.draw_noise(10)))
+    loss_d = gan.get_loss_discriminator(discriminator(batch), logits_fake)
+    expected_loss_g = gan.get_loss_generator(logits_fake)
+    d_gradients = torch.autograd.grad(
+        loss_d, list(discriminator.parameters()), retain_graph=True
+    )
+    g_gradients = torch.autograd.grad(expected_loss_g, list(generator.parameters()))
+
+    assert float(step["loss_d"]) == pytest.approx(float(loss_d), rel=1e-6)
+    assert float(loss_g) == pytest.approx(float(expected_loss_g), rel=1e-6)
+    for before, after, gradient in zip(
+        discriminator.parameters(),
+        gan.discriminator_.parameters(),
+        d_gradients,
+        strict=True,
+    ):
+        torch.testing.assert_close(after.detach(), before.detach() - 0.3 * gradient)
+    for before, after, gradient in zip(
+        generator.parameters(), gan.generator_.parameters(), g_gradients, strict=True
+    ):
+        torch.testing.assert_close(after.detach(), before.detach() - 0.5 * gradient)
+    assert not hasattr(gan, "_pending_loss_g")
+
+
+def test_simultaneous_sampler_needs_k_1(pixels):
+    with pytest.raises(ValueError, match="so k must be 1, got 2"):
+        SimultaneousGANSampler(k=2, **SMALL).fit(pixels)
+
+
+def test_simultaneous_sampler_fits_clones_and_pickles(pixels):
+    gan = presets.goodfellow2014_mnist(max_epochs=1, batch_size=50, **SMALL)
+    gan.fit(pixels)
+
+    restored = pickle.loads(pickle.dumps(gan))
+    np.testing.assert_array_equal(restored.sample(3, 1), gan.sample(3, 1))
+    assert type(clone(gan)) is SimultaneousGANSampler
+    # One generator update per minibatch, recorded as with GANSampler.
+    assert all("loss_g" in row for row in gan.history_[-1]["batches"])
+    assert _schedule(gan, "lr_decay").n_updates_ == {
+        "generator": 3,
+        "discriminator": 3,
+    }
