@@ -45,10 +45,6 @@ class PerUpdateLRDecay(Callback):
             default=("generator", "discriminator")
         Whose optimizers to drive.
 
-    The rates are recomputed from ``initial_lr_`` after every update, so a
-    rate changed by hand between two ``warm_start`` fits (``set_params(lr_g=...)``)
-    is overridden; start a fresh fit to change the base rate.
-
     Attributes
     ----------
     n_updates_ : dict of str to int
@@ -61,6 +57,12 @@ class PerUpdateLRDecay(Callback):
     See Also
     --------
     LinearMomentumRamp : The momentum schedule that went with it.
+
+    Notes
+    -----
+    The rates are recomputed from ``initial_lr_`` after every update, so a
+    rate changed by hand between two ``warm_start`` fits (``set_params(lr_g=...)``)
+    is overridden; start a fresh fit to change the base rate.
 
     Examples
     --------

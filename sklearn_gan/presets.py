@@ -299,8 +299,8 @@ class SimultaneousGANSampler(GANSampler):
         Returns
         -------
         step : dict of torch.Tensor
-            ``loss_d``, ``d_real`` and ``d_fake``, detached, on the device;
-            G's loss is handed out by :meth:`train_step_generator`.
+            ``loss_d``, ``logits_real`` and ``logits_fake``, detached, on the
+            device; G's loss is handed out by :meth:`train_step_generator`.
         """
         with self._autocast():
             fake = self.generator_(self.draw_noise(len(batch)))
@@ -332,17 +332,19 @@ class SimultaneousGANSampler(GANSampler):
         self._pending_loss_g = loss_g.detach()
         return {
             "loss_d": loss_d.detach(),
-            "d_real": torch.sigmoid(logits_real.detach()).mean(),
-            "d_fake": torch.sigmoid(logits_fake.detach()).mean(),
+            "logits_real": logits_real.detach(),
+            "logits_fake": logits_fake.detach(),
         }
 
-    def train_step_generator(self, n_rows):
+    def train_step_generator(self, n_rows, device=None):
         """Report G's loss: G was updated with D in the same step.
 
         Parameters
         ----------
         n_rows : int
             Ignored; G's minibatch was the one D saw.
+        device : torch.device or None, default=None
+            Ignored, as ``n_rows``.
 
         Returns
         -------
